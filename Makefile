@@ -1,0 +1,31 @@
+# The two commands: `make up` runs the platform, `make test` passes the tests.
+# Both create .venv and install the project into it first (fresh machine: python3 >= 3.11).
+
+VENV    ?= .venv
+PYTHON  := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-stamp
+
+.PHONY: up test bench check install clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+up: $(STAMP)
+	$(VENV)/bin/ganger up
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+check: $(STAMP)
+	$(VENV)/bin/ganger check
+
+bench: $(STAMP)
+	$(PYTHON) -m bench
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

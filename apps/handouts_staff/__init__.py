@@ -1,0 +1,9 @@
+"""ganger-handouts-staff: Patient Handouts Management.
+
+Not built yet: the worker runs and is routed, and its page says so. Its features arrive in
+their own issue.
+"""
+
+from ganger.sdk import WorkerApp
+
+app = WorkerApp("ganger-handouts-staff", package=__name__)

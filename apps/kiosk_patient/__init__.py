@@ -1,0 +1,9 @@
+"""ganger-kiosk-patient: Patient Self Check-in.
+
+Not built yet: the worker runs and is routed, and its page says so. Its features arrive in
+their own issue.
+"""
+
+from ganger.sdk import WorkerApp
+
+app = WorkerApp("ganger-kiosk-patient", package=__name__)

@@ -1,0 +1,9 @@
+"""ganger-l10-staff: EOS Level 10 Management.
+
+Not built yet: the worker runs and is routed, and its page says so. Its features arrive in
+their own issue.
+"""
+
+from ganger.sdk import WorkerApp
+
+app = WorkerApp("ganger-l10-staff", package=__name__)

@@ -1,0 +1,9 @@
+"""ganger-meds-patient: Medication Authorization Status.
+
+Not built yet: the worker runs and is routed, and its page says so. Its features arrive in
+their own issue.
+"""
+
+from ganger.sdk import WorkerApp
+
+app = WorkerApp("ganger-meds-patient", package=__name__)

@@ -1,0 +1,9 @@
+"""ganger-reps-admin: Pharmaceutical Rep Scheduling Admin.
+
+Not built yet: the worker runs and is routed, and its page says so. Its features arrive in
+their own issue.
+"""
+
+from ganger.sdk import WorkerApp
+
+app = WorkerApp("ganger-reps-admin", package=__name__)

@@ -1,0 +1,1 @@
+"""The `ganger` command: parse, call the library, render. The library never prints."""

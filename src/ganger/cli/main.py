@@ -1,0 +1,92 @@
+"""`ganger up | check | state` — the engineer's handle on the platform."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+import uvloop
+
+from ..control import fetch_state
+from ..errors import GangerError
+from ..logs import configure
+from ..manifest import Manifest, load_manifest
+from ..runtime import Supervisor
+from ..settings import Settings, from_environment
+
+
+def _urls(manifest: Manifest, settings: Settings) -> list[str]:
+    port = "" if settings.port == 80 else f":{settings.port}"
+    lines = [f"  staff portal      http://localhost{port}/"]
+    for worker in manifest.patient_workers:
+        lines.append(f"  {worker.name:<24} http://{worker.host}.localhost{port}/")
+    lines.append(f"  health            http://localhost{port}/health")
+    return lines
+
+
+async def _up(manifest: Manifest, settings: Settings) -> int:
+    environment = settings.environment or manifest.platform.environment
+    supervisor = Supervisor(manifest, settings, environment)
+    loop = asyncio.get_running_loop()
+    for signame in ("SIGINT", "SIGTERM"):
+        loop.add_signal_handler(getattr(signal, signame), supervisor.request_stop)
+    print(f"Starting the Ganger platform: {len(manifest.workers)} workers, router on {settings.host}:{settings.port}",
+          flush=True)
+    try:
+        await supervisor.start()
+    except GangerError as exc:
+        print(f"ganger: {exc}", file=sys.stderr)
+        return 1
+    state = supervisor.snapshot()
+    not_ready = [name for name, w in state.workers.items() if w.phase not in ("ready", "external")]
+    print("\n".join(_urls(manifest, settings)), flush=True)
+    if not_ready:
+        print(f"Platform up, but not ready: {', '.join(not_ready)} (restarting with backoff)", flush=True)
+    else:
+        print(f"Platform ready: {len(state.workers)} workers and the router are serving. Ctrl-C stops.", flush=True)
+    await supervisor.wait_stopped()
+    print("Stopping: router first, then workers…", flush=True)
+    await supervisor.stop()
+    print("Stopped.", flush=True)
+    return 0
+
+
+async def _state(settings: Settings) -> int:
+    state = await fetch_state(settings.control_socket)
+    for name, worker in state.workers.items():
+        pids = ",".join(str(r.pid) for r in worker.replicas)
+        print(f"{name:<28} {worker.phase:<9} v{worker.version}  replicas={len(worker.replicas)} pids={pids} "
+              f"restarts={worker.restarts}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ganger", description="Run and inspect the Ganger platform.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="run the router and every worker in the foreground")
+    commands.add_parser("check", help="validate the manifest and exit")
+    commands.add_parser("state", help="show the running platform's workers and replicas")
+    args = parser.parse_args(argv)
+    configure()
+    settings = from_environment()
+    try:
+        manifest = load_manifest(settings.manifest_path)
+    except GangerError as exc:
+        print(f"ganger: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check":
+        print(f"{settings.manifest_path}: {len(manifest.workers)} workers, manifest valid")
+        return 0
+    if args.command == "state":
+        try:
+            return uvloop.run(_state(settings))
+        except OSError:
+            print("ganger: the platform is not running (no control socket)", file=sys.stderr)
+            return 1
+    return uvloop.run(_up(manifest, settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""The runtime's view of the platform, as published on the control socket.
+
+The supervisor owns these values; the router (for routing and /health) and the status app
+(for its page) read them. msgspec keeps encoding cheap enough to publish on every change.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+ReplicaPhase = Literal["starting", "ready", "crashed", "stopping", "stopped"]
+
+
+class ReplicaState(msgspec.Struct, frozen=True):
+    index: int
+    phase: ReplicaPhase
+    address: str  # "unix:/path" or "tcp:host:port"
+    pid: int | None = None
+    started_at: float | None = None
+    ready_at: float | None = None
+    restarts: int = 0
+    exit_code: int | None = None
+
+
+class WorkerState(msgspec.Struct, frozen=True):
+    name: str
+    phase: Literal["starting", "ready", "degraded", "down", "stopped", "external"]
+    version: str
+    replicas: list[ReplicaState]
+    restarts: int = 0
+    changed_at: float = 0.0
+
+    @property
+    def ready_addresses(self) -> list[str]:
+        return [r.address for r in self.replicas if r.phase == "ready"]
+
+
+class PlatformState(msgspec.Struct, frozen=True):
+    started_at: float
+    environment: str
+    workers: dict[str, WorkerState]
+    router: list[ReplicaState] = []
+    ready: bool = False
+
+
+encode = msgspec.json.Encoder().encode
+decode_state = msgspec.json.Decoder(PlatformState).decode

@@ -1,0 +1,55 @@
+"""The manifest as the rest of the platform uses it: resolved, validated, immutable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._schema import Budgets, Kind, PlatformSection, Profile, RouterSection, WarmupSection
+
+
+@dataclass(frozen=True, slots=True)
+class Worker:
+    name: str
+    kind: Kind
+    description: str
+    entry: str
+    host: str | None
+    prefix: str
+    auth_required: bool
+    replicas: int
+    redirect_bare_prefix: bool
+    upstream: str | None
+    budgets: Budgets
+    profile: Profile | None
+
+    @property
+    def module(self) -> str:
+        return self.entry.partition(":")[0]
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    path: Path
+    platform: PlatformSection
+    router: RouterSection
+    warmup: WarmupSection
+    workers: tuple[Worker, ...]
+
+    def worker(self, name: str) -> Worker:
+        for worker in self.workers:
+            if worker.name == name:
+                return worker
+        raise KeyError(name)
+
+    @property
+    def staff_workers(self) -> tuple[Worker, ...]:
+        return tuple(w for w in self.workers if w.kind == "staff")
+
+    @property
+    def patient_workers(self) -> tuple[Worker, ...]:
+        return tuple(w for w in self.workers if w.kind == "patient")

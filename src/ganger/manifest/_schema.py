@@ -1,0 +1,85 @@
+"""The manifest's shape. Every field here is part of the documented configuration (docs/manifest.md)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+Kind = Literal["staff", "patient"]
+
+
+class Budgets(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    memory_mb: int = 128
+    memory_target_mb: int = 64
+    cpu_ms: int = 50
+    concurrency: int = 1000
+    bundle_kb: int = 500
+    cold_start_ms: int = 200
+
+
+class BudgetOverrides(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    memory_mb: int | None = None
+    memory_target_mb: int | None = None
+    cpu_ms: int | None = None
+    concurrency: int | None = None
+    bundle_kb: int | None = None
+    cold_start_ms: int | None = None
+
+
+class Profile(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The seed's scaling profile: when a worker is busiest and how busy."""
+
+    peak: str
+    requests_per_hour: int
+
+
+class WorkerSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    kind: Kind
+    description: str
+    entry: str
+    prefix: str = "/"
+    host: str | None = None
+    auth_required: bool | None = None
+    replicas: int = 1
+    redirect_bare_prefix: bool = True
+    upstream: str | None = None
+    budgets: BudgetOverrides = BudgetOverrides()
+    profile: Profile | None = None
+
+
+class PlatformSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    name: str = "ganger"
+    environment: str = "development"
+    staff_portal_base: str = "staff.gangerdermatology.com"
+    staff_hosts: list[str] = msgspec.field(default_factory=lambda: ["localhost", "127.0.0.1"])
+    patient_domains: list[str] = msgspec.field(default_factory=lambda: ["localhost"])
+
+
+class RouterSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    name: str = "staff-portal"
+    bundle_kb: int = 50
+    cold_start_ms: int = 100
+    slow_stage_ms: float = 5.0
+    slow_request_ms: float = 2000.0
+    upstream_connect_timeout_s: float = 2.0
+    processes: int = 1
+
+
+class Trigger(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    name: str
+    at: str
+
+
+class WarmupSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    timezone: str = "UTC"
+    always_warm: list[str] = msgspec.field(default_factory=list)
+    triggers: list[Trigger] = msgspec.field(default_factory=list)
+
+
+class ManifestDocument(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    workers: dict[str, WorkerSpec]
+    platform: PlatformSection = PlatformSection()
+    router: RouterSection = RouterSection()
+    budgets: dict[Kind, Budgets] = msgspec.field(default_factory=dict)
+    warmup: WarmupSection = WarmupSection()

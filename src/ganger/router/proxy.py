@@ -1,0 +1,560 @@
+"""The router's data path: one asyncio protocol per client connection, httptools on both sides.
+
+A request flows: client bytes → httptools callbacks → `Exchange.start` (canonical path, route,
+redirects, health) → a pooled `UpstreamConnection` gets a rebuilt request head and the body as
+it arrives → the worker's response head is rewritten with the routing and timing headers →
+body bytes are passed on as they come. No coroutine per request unless a new upstream
+connection must be opened; flow control pauses whichever side is ahead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections import deque
+from typing import TYPE_CHECKING
+
+import httptools
+
+from ..errors import PathError
+from ..logs import event
+from . import responses
+from .paths import canonical_path, split_target
+from .routing import Match, host_name
+from .targets import Target
+from .upstream import UpstreamConnection
+
+if TYPE_CHECKING:
+    from .server import RouterContext
+
+log = logging.getLogger("ganger.router")
+
+HOP_BY_HOP = frozenset(
+    {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"trailers", b"transfer-encoding",
+     b"upgrade", b"proxy-authenticate", b"proxy-authorization"}
+)
+# Headers only the router may set: a client sending them is ignored (in any case or with "_").
+ROUTER_OWNED_PREFIXES = (b"x-ganger-", b"x-forwarded-", b"x-user-")
+ROUTER_OWNED = frozenset({b"forwarded", b"x-real-ip", b"x-request-id"})
+RESPONSE_DROPPED = frozenset({b"server", b"x-powered-by", b"server-timing"})
+IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE", b"TRACE"})
+MAX_PENDING_BODY = 256 * 1024
+KEEP_ALIVE_IDLE_SECONDS = 75.0
+
+
+def _router_owned(name: bytes) -> bool:
+    name = name.replace(b"_", b"-")
+    return name in ROUTER_OWNED or name.startswith(ROUTER_OWNED_PREFIXES)
+
+
+class Exchange:
+    """One request and its response, from the first request byte to the last response byte."""
+
+    __slots__ = (
+        "client", "method", "url", "headers", "t_start", "t_sent", "router_ns", "keep_alive", "upgrade",
+        "http11", "match", "target", "address", "upstream", "request_chunked", "request_complete",
+        "pending", "pending_bytes", "body_sent", "response_started", "response_chunked", "response_done",
+        "local", "retried", "head", "request_id", "connect_task", "path",
+    )
+
+    def __init__(self, client: ClientConnection) -> None:
+        self.client = client
+        self.method = b""
+        self.url = b""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.t_start = time.perf_counter_ns()
+        self.t_sent = 0
+        self.router_ns = 0
+        self.keep_alive = True
+        self.upgrade = False
+        self.http11 = True
+        self.match: Match | None = None
+        self.target: Target | None = None
+        self.address: str | None = None
+        self.upstream: UpstreamConnection | None = None
+        self.request_chunked = False
+        self.request_complete = False
+        self.pending: list[bytes] = []
+        self.pending_bytes = 0
+        self.body_sent = False
+        self.response_started = False
+        self.response_chunked = False
+        self.response_done = False
+        self.local = False
+        self.retried = False
+        self.head = b""
+        self.request_id = ""
+        self.connect_task: asyncio.Task[None] | None = None
+        self.path = ""
+
+    # -- request side --------------------------------------------------------------------------------
+    def send_upstream(self, data: bytes) -> None:
+        if self.local:
+            return
+        if self.upstream is not None:
+            self.upstream.write(data)
+            self.body_sent = True
+        else:
+            self.pending.append(data)
+            self.pending_bytes += len(data)
+            if self.pending_bytes > MAX_PENDING_BODY:
+                self.client.pause_reading("pending")
+
+    def on_request_body(self, body: bytes) -> None:
+        if self.request_chunked:
+            self.send_upstream(b"%x\r\n%b\r\n" % (len(body), body))
+        else:
+            self.send_upstream(body)
+
+    def on_request_complete(self) -> None:
+        self.request_complete = True
+        if self.request_chunked:
+            self.send_upstream(b"0\r\n\r\n")
+        if self.response_done:
+            self.client.finish(self)
+
+    # -- response side (called by UpstreamConnection) ---------------------------------------------------
+    def on_response_head(
+        self, status: int, reason: bytes, headers: list[tuple[bytes, bytes]], keep_alive: bool, upgrade: bool
+    ) -> None:
+        ctx = self.client.ctx
+        now = time.perf_counter_ns()
+        worker_ms = (now - self.t_sent) / 1e6
+        router_ms = self.router_ns / 1e6
+        total_ms = (now - self.t_start) / 1e6
+        has_length = False
+        upstream_timing = b""
+        out = [b"HTTP/1.1 %d %s\r\n" % (status, reason or b"-")]
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered in HOP_BY_HOP or lowered in RESPONSE_DROPPED:
+                if lowered == b"server-timing":
+                    upstream_timing += b", " + value
+                continue
+            if lowered == b"content-length":
+                has_length = True
+            out.append(b"%s: %s\r\n" % (name, value))
+        assert self.match is not None
+        bodyless = self.method == b"HEAD" or status < 200 or status in (204, 304)
+        if upgrade:
+            upgrade_to = next((v for n, v in headers if n.lower() == b"upgrade"), b"websocket")
+            out.append(b"connection: upgrade\r\nupgrade: %s\r\n" % upgrade_to)
+        elif not has_length and not bodyless:
+            if self.http11:
+                self.response_chunked = True
+                out.append(b"transfer-encoding: chunked\r\n")
+            else:
+                self.keep_alive = False
+        if not upgrade:
+            out.append(b"connection: keep-alive\r\n" if self.keep_alive else b"connection: close\r\n")
+        out.append(
+            b"x-ganger-router-time: %.2fms\r\nx-ganger-route-target: %s\r\nx-request-id: %s\r\n"
+            b"server-timing: router;dur=%.3f, worker;dur=%.3f, total;dur=%.3f%s\r\n\r\n"
+            % (router_ms, ctx.descriptions[self.match.route.worker.name], self.request_id.encode(),
+               router_ms, worker_ms, total_ms, upstream_timing)
+        )
+        self.response_started = True
+        self.client.write(b"".join(out))
+        if upgrade:
+            self.client.upgraded = True
+        slow = ctx.manifest.router.slow_stage_ms
+        if router_ms > slow:
+            event(log, logging.WARNING, "slow stage", stage="route resolution", ms=round(router_ms, 2),
+                  worker=self.match.route.worker.name, request_id=self.request_id)
+        if total_ms > ctx.manifest.router.slow_request_ms:
+            event(log, logging.WARNING, "performance threshold exceeded", routerTime=round(router_ms, 2),
+                  workerTime=round(worker_ms, 2), totalTime=round(total_ms, 2),
+                  worker=self.match.route.worker.name, request_id=self.request_id)
+
+    def on_response_body(self, data: bytes) -> None:
+        if self.response_chunked:
+            self.client.write(b"%x\r\n%b\r\n" % (len(data), data))
+        else:
+            self.client.write(data)
+
+    def on_response_complete(self) -> None:
+        if self.response_chunked:
+            self.client.write(b"0\r\n\r\n")
+        self.response_done = True
+        upstream, self.upstream = self.upstream, None
+        self._release_target()
+        if upstream is not None:
+            if self.request_complete:
+                self.client.ctx.pool.release(upstream)
+            else:
+                upstream.close()  # the worker answered before reading the whole body
+        if self.request_complete:
+            self.client.finish(self)
+        else:
+            self.keep_alive = False
+            self.client.finish(self)
+
+    def on_upstream_lost(self, received_any: bool) -> None:
+        upstream, self.upstream = self.upstream, None
+        self._release_target()
+        if self.client.upgraded:
+            self.client.close()
+            return
+        if self.response_started:
+            # The client must not mistake a cut-off response for a complete one.
+            self.client.abort()
+            return
+        reused = upstream is not None and upstream.reused
+        if not received_any and reused and self._may_retry():
+            self.retried = True
+            self.dispatch(self.address)
+            return
+        self.local_error(502, "The application closed the connection before answering.", retry_after=2)
+
+    def on_upgraded_data(self, data: bytes) -> None:
+        self.client.write(data)
+
+    def pause_client(self) -> None:
+        self.client.pause_reading("upstream")
+
+    def resume_client(self) -> None:
+        self.client.resume_reading("upstream")
+
+    # -- dispatch ----------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Decide what this request is for; answer it here or send it to a worker."""
+        ctx = self.client.ctx
+        try:
+            raw_path, query, authority = split_target(self.url)
+            self.path = canonical_path(raw_path)
+        except PathError as exc:
+            self.local_error(400, str(exc), as_json=True)
+            return
+        host_header = authority.encode("latin-1") if authority else None
+        accept = None
+        for name, value in self.headers:
+            lowered = name.lower()
+            if lowered == b"host" and host_header is None:
+                host_header = value
+            elif lowered == b"accept":
+                accept = value
+        if self.path == "/health" and self.method in (b"GET", b"HEAD"):
+            document = responses.health_document(ctx.manifest, ctx.targets, ctx.environment, ctx.started)
+            self._local(responses.health(document, keep_alive=self.keep_alive, head_only=self.method == b"HEAD"))
+            return
+        host = host_name(host_header)
+        match = ctx.table.resolve(host, self.path)
+        if match is None:
+            self.local_error(404, "No application is served at this address.", accept=accept)
+            return
+        self.match = match
+        worker = match.route.worker
+        if match.bare_prefix and worker.redirect_bare_prefix and not self.upgrade:
+            location = self.path + "/" + (("?" + query.decode("latin-1")) if query else "")
+            self._local(responses.redirect(location, keep_alive=self.keep_alive))
+            return
+        self.target = ctx.targets.by_name[worker.name]
+        self.request_id = os.urandom(8).hex()
+        self.head = self._build_head(query, host_header or b"", match.matched_prefix)
+        self.router_ns = time.perf_counter_ns() - self.t_start
+        self.dispatch(None, accept=accept)
+
+    def dispatch(self, exclude: str | None, accept: bytes | None = None) -> None:
+        assert self.target is not None and self.match is not None
+        address = self.target.choose(exclude=exclude) or (exclude if self.retried else None)
+        if address is None:
+            phase = self.target.phase
+            message = (
+                "The application is starting; no replica is ready yet."
+                if phase in ("starting", "degraded")
+                else "The application is not running at the moment."
+            )
+            self.local_error(503, message, retry_after=2, accept=accept, worker=self.target.name)
+            return
+        self.address = address
+        self.target.acquire(address)
+        connection = self.client.ctx.pool.take_idle(address)
+        if connection is not None:
+            self._attach(connection)
+        else:
+            self.connect_task = asyncio.get_running_loop().create_task(self._connect(address, accept))
+
+    async def _connect(self, address: str, accept: bytes | None) -> None:
+        try:
+            connection = await self.client.ctx.pool.connect(address)
+        except (OSError, TimeoutError):
+            self.connect_task = None
+            self._release_target()
+            if self.client.closed:
+                return
+            if self._may_retry() and self.target is not None and self.target.choose(exclude=address):
+                self.retried = True
+                self.dispatch(address, accept)
+                return
+            self.local_error(503, "The application is not answering at the moment.", retry_after=2,
+                             accept=accept, worker=self.target.name if self.target else None)
+            return
+        self.connect_task = None
+        if self.client.closed:
+            self._release_target()
+            self.client.ctx.pool.release(connection)
+            return
+        self._attach(connection)
+
+    def _attach(self, connection: UpstreamConnection) -> None:
+        self.upstream = connection
+        connection.begin(self, head_only=self.method == b"HEAD")
+        connection.write(self.head)
+        if self.pending:
+            connection.write(b"".join(self.pending))
+            self.body_sent = True
+            self.pending.clear()
+            self.pending_bytes = 0
+            self.client.resume_reading("pending")
+        self.t_sent = time.perf_counter_ns()
+
+    def _may_retry(self) -> bool:
+        return not self.retried and not self.body_sent and self.method in IDEMPOTENT and not self.upgrade
+
+    def _release_target(self) -> None:
+        if self.target is not None and self.address is not None:
+            self.target.release(self.address)
+            self.address = None
+
+    def _build_head(self, query: bytes, host: bytes, prefix: str) -> bytes:
+        ctx = self.client.ctx
+        worker = self.match.route.worker if self.match else None
+        assert worker is not None
+        target = self.path.encode("ascii") + (b"?" + query if query else b"")
+        lines = [b"%s %s HTTP/1.1\r\n" % (self.method, target)]
+        connection_named: set[bytes] = set()
+        for name, value in self.headers:
+            if name.lower() == b"connection":
+                connection_named.update(t.strip().lower() for t in value.split(b","))
+        for name, value in self.headers:
+            lowered = name.lower()
+            if lowered in HOP_BY_HOP or lowered in connection_named or _router_owned(lowered):
+                continue
+            lines.append(b"%s: %s\r\n" % (name, value))
+        if self.request_chunked:
+            lines.append(b"transfer-encoding: chunked\r\n")
+        if self.upgrade:
+            upgrade_to = next((v for n, v in self.headers if n.lower() == b"upgrade"), b"websocket")
+            lines.append(b"connection: upgrade\r\nupgrade: %s\r\n" % upgrade_to)
+        lines.append(
+            b"x-ganger-router: %s\r\nx-ganger-route: %s\r\nx-ganger-target: %s\r\n"
+            b"x-forwarded-for: %s\r\nx-forwarded-proto: http\r\nx-forwarded-host: %s\r\n"
+            b"x-forwarded-prefix: %s\r\nx-request-id: %s\r\n\r\n"
+            % (ctx.router_name, worker.prefix.encode(), worker.name.encode(), self.client.peer,
+               host, prefix.encode("ascii"), self.request_id.encode())
+        )
+        return b"".join(lines)
+
+    # -- answers the router gives itself --------------------------------------------------------------------
+    def local_error(
+        self,
+        status: int,
+        message: str,
+        *,
+        as_json: bool | None = None,
+        retry_after: int | None = None,
+        accept: bytes | None = None,
+        worker: str | None = None,
+    ) -> None:
+        if as_json is None:
+            prefix = self.match.matched_prefix if self.match else ""
+            as_json = responses.wants_json(self.path, prefix, accept)
+        if status >= 500:
+            event(log, logging.WARNING, "worker unavailable", status=status, worker=worker, request_id=self.request_id)
+        self._local(
+            responses.error(status, message, as_json=as_json, keep_alive=self.keep_alive, retry_after=retry_after,
+                            head_only=self.method == b"HEAD", worker=worker)
+        )
+
+    def _local(self, data: bytes) -> None:
+        self.local = True
+        self.pending.clear()
+        self.response_started = True
+        self.response_done = True
+        self.client.write(data)
+        if self.request_complete:
+            self.client.finish(self)
+
+
+class ClientConnection(asyncio.Protocol):
+    """One client's connection to the router: parses requests, runs them one at a time."""
+
+    def __init__(self, ctx: RouterContext) -> None:
+        self.ctx = ctx
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpRequestParser(self)
+        self.peer = b"unknown"
+        self.building: Exchange | None = None
+        self.active: Exchange | None = None
+        self.queue: deque[Exchange] = deque()
+        self.closed = False
+        self.upgraded = False
+        self.upgrading = False
+        self._paused_for: set[str] = set()
+        self._idle_timer: asyncio.TimerHandle | None = None
+
+    # -- asyncio callbacks ------------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and peer:
+            self.peer = str(peer[0]).encode()
+        elif peer:
+            self.peer = b"unix"
+        self.ctx.connections.add(self)
+        self._arm_idle()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.ctx.connections.discard(self)
+        self._disarm_idle()
+        for exchange in [self.active, *self.queue]:
+            if exchange is None:
+                continue
+            if exchange.connect_task is not None:
+                exchange.connect_task.cancel()
+            upstream, exchange.upstream = exchange.upstream, None
+            if upstream is not None:
+                upstream.close()  # the worker sees the client's disconnect
+            exchange._release_target()
+        self.active = None
+        self.queue.clear()
+        self.ctx.connection_closed()
+
+    def data_received(self, data: bytes) -> None:
+        self._disarm_idle()
+        if self.upgraded or self.upgrading:
+            if self.active is not None:
+                self.active.send_upstream(data)
+            return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade as upgrade:
+            self.upgrading = True
+            rest = data[upgrade.args[0] :]
+            if rest and self.active is not None:
+                self.active.send_upstream(rest)
+        except httptools.HttpParserError as exc:
+            self._bad_request(exc)
+
+    def pause_writing(self) -> None:
+        if self.active is not None and self.active.upstream is not None and self.active.upstream.transport:
+            self.active.upstream.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.active is not None and self.active.upstream is not None and self.active.upstream.transport:
+            self.active.upstream.transport.resume_reading()
+
+    # -- httptools callbacks ----------------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.building = Exchange(self)
+
+    def on_url(self, url: bytes) -> None:
+        assert self.building is not None
+        self.building.url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        assert self.building is not None
+        self.building.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        exchange = self.building
+        assert exchange is not None
+        exchange.method = self.parser.get_method()
+        exchange.keep_alive = self.parser.should_keep_alive() and not self.ctx.draining
+        exchange.upgrade = self.parser.should_upgrade()
+        exchange.http11 = self.parser.get_http_version() == "1.1"
+        exchange.request_chunked = any(n.lower() == b"transfer-encoding" for n, _ in exchange.headers)
+        if self.active is None:
+            self.active = exchange
+            exchange.start()
+        else:
+            self.queue.append(exchange)
+            self.pause_reading("pipeline")
+
+    def on_body(self, body: bytes) -> None:
+        if self.building is not None:
+            self.building.on_request_body(body)
+
+    def on_message_complete(self) -> None:
+        exchange, self.building = self.building, None
+        if exchange is None:
+            return
+        if exchange is self.active:
+            exchange.on_request_complete()
+        else:  # pipelined: its turn comes when the active exchange finishes
+            exchange.request_complete = True
+            if exchange.request_chunked:
+                exchange.send_upstream(b"0\r\n\r\n")
+
+    # -- used by exchanges ----------------------------------------------------------------------------------
+    def write(self, data: bytes) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.write(data)
+
+    def finish(self, exchange: Exchange) -> None:
+        if exchange is not self.active:
+            return
+        self.active = None
+        if not exchange.keep_alive or self.ctx.draining or self.upgraded or self.upgrading:
+            self.close()
+            return
+        if self.queue:
+            following = self.queue.popleft()
+            if not self.queue:
+                self.resume_reading("pipeline")
+            self.active = following
+            following.start()
+            if following.request_complete and following.response_done:
+                self.finish(following)
+            return
+        self._arm_idle()
+
+    def close(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    def pause_reading(self, reason: str) -> None:
+        if not self._paused_for and self.transport is not None and not self.closed:
+            self.transport.pause_reading()
+        self._paused_for.add(reason)
+
+    def resume_reading(self, reason: str) -> None:
+        if reason in self._paused_for:
+            self._paused_for.discard(reason)
+            if not self._paused_for and self.transport is not None and not self.closed:
+                self.transport.resume_reading()
+
+    @property
+    def idle(self) -> bool:
+        return self.active is None and self.building is None
+
+    # -- internals --------------------------------------------------------------------------------------------
+    def _bad_request(self, exc: Exception) -> None:
+        if self.active is not None and self.active.response_started:
+            self.abort()
+            return
+        body = responses.error(400, f"The request could not be parsed: {exc}", as_json=True, keep_alive=False)
+        self.write(body)
+        self.close()
+
+    def _arm_idle(self) -> None:
+        if self._idle_timer is None and not self.closed:
+            loop = asyncio.get_running_loop()
+            self._idle_timer = loop.call_later(KEEP_ALIVE_IDLE_SECONDS, self._idle_expired)
+
+    def _disarm_idle(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+
+    def _idle_expired(self) -> None:
+        self._idle_timer = None
+        if self.idle:
+            self.close()

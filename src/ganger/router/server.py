@@ -1,0 +1,126 @@
+"""The router process: listen, follow the runtime's state, serve, drain on SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import uvloop
+
+from ..control import subscribe
+from ..logs import configure, event
+from ..manifest import Manifest, load_manifest
+from ..settings import from_environment
+from .proxy import ClientConnection
+from .routing import RouteTable
+from .targets import Targets
+from .upstream import UpstreamPool
+
+log = logging.getLogger("ganger.router")
+
+DRAIN_SECONDS = 10.0
+
+
+class RouterContext:
+    """Everything the data path shares: built once at start, read on every request."""
+
+    def __init__(self, manifest: Manifest, environment: str) -> None:
+        self.manifest = manifest
+        self.environment = environment
+        self.table = RouteTable(manifest)
+        self.targets = Targets(manifest)
+        self.pool = UpstreamPool(manifest.router.upstream_connect_timeout_s)
+        self.router_name = manifest.router.name.encode()
+        self.descriptions = {w.name: w.description.encode("ascii", "replace") for w in manifest.workers}
+        self.connections: set[ClientConnection] = set()
+        self.started = time.monotonic()
+        self.draining = False
+        self._drained: asyncio.Event | None = None
+
+    def connection_closed(self) -> None:
+        if self.draining and not self.connections and self._drained is not None:
+            self._drained.set()
+
+    async def drain(self, timeout: float) -> None:
+        """Stop keep-alive, close idle connections, let in-flight exchanges finish, then cut the rest."""
+        self.draining = True
+        self._drained = asyncio.Event()
+        for connection in list(self.connections):
+            if connection.idle:
+                connection.close()
+        if self.connections:
+            try:
+                await asyncio.wait_for(self._drained.wait(), timeout)
+            except TimeoutError:
+                for connection in list(self.connections):
+                    connection.abort()
+        self.pool.close_all()
+
+
+def listening_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+async def follow_runtime(ctx: RouterContext, control_socket: Path) -> None:
+    """Keep the router's replica table in step with the supervisor, reconnecting if it restarts."""
+    while True:
+        try:
+            async for state in subscribe(control_socket):
+                for address in ctx.targets.update(state):
+                    ctx.pool.drop_address(address)
+        except (OSError, ValueError):
+            pass
+        await asyncio.sleep(0.2)
+
+
+async def serve(manifest: Manifest, host: str, port: int, control_socket: Path | None, environment: str,
+                ready_fd: int | None = None, reuse_port: bool = True) -> None:
+    configure()
+    loop = asyncio.get_running_loop()
+    ctx = RouterContext(manifest, environment)
+    follower = loop.create_task(follow_runtime(ctx, control_socket)) if control_socket else None
+    sock = listening_socket(host, port, reuse_port=reuse_port)
+    server = await loop.create_server(lambda: ClientConnection(ctx), sock=sock, backlog=2048)
+    stop = asyncio.Event()
+    for signame in ("SIGTERM", "SIGINT"):
+        loop.add_signal_handler(getattr(signal, signame), stop.set)
+    event(log, logging.INFO, "router listening", host=host, port=port, pid=os.getpid(), routes=ctx.table.total_routes)
+    if ready_fd is not None:
+        os.write(ready_fd, b"ready\n")
+        os.close(ready_fd)
+    await stop.wait()
+    # Shutdown order: stop accepting, let in-flight requests finish, close the rest.
+    server.close()
+    await ctx.drain(DRAIN_SECONDS)
+    if follower is not None:
+        follower.cancel()
+    event(log, logging.INFO, "router stopped", pid=os.getpid())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="ganger-router", description="Run one router process.")
+    parser.add_argument("--ready-fd", type=int, default=None)
+    args = parser.parse_args(argv)
+    settings = from_environment()
+    manifest = load_manifest(settings.manifest_path, check_modules=False)
+    environment = settings.environment or manifest.platform.environment
+    uvloop.run(serve(manifest, settings.host, settings.port, settings.control_socket, environment, args.ready_fd))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

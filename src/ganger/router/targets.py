@@ -1,0 +1,63 @@
+"""Which replica of a worker gets the next request: the ready one with fewest requests in flight."""
+
+from __future__ import annotations
+
+from ..control import PlatformState, WorkerState
+from ..manifest import Manifest
+
+
+class Target:
+    __slots__ = ("name", "addresses", "in_flight", "phase", "static")
+
+    def __init__(self, name: str, static_address: str | None = None) -> None:
+        self.name = name
+        self.static = static_address is not None
+        self.addresses: list[str] = [static_address] if static_address else []
+        self.in_flight: dict[str, int] = {}
+        self.phase = "external" if self.static else "starting"
+
+    def choose(self, exclude: str | None = None) -> str | None:
+        best: str | None = None
+        best_load = -1
+        for address in self.addresses:
+            if address == exclude:
+                continue
+            load = self.in_flight.get(address, 0)
+            if best is None or load < best_load:
+                best, best_load = address, load
+        return best
+
+    def acquire(self, address: str) -> None:
+        self.in_flight[address] = self.in_flight.get(address, 0) + 1
+
+    def release(self, address: str) -> None:
+        count = self.in_flight.get(address, 0) - 1
+        if count > 0:
+            self.in_flight[address] = count
+        else:
+            self.in_flight.pop(address, None)
+
+    def update(self, state: WorkerState) -> list[str]:
+        """Take the runtime's view; return the addresses that stopped being ready."""
+        if self.static:
+            return []
+        ready = state.ready_addresses
+        gone = [a for a in self.addresses if a not in ready]
+        self.addresses = ready
+        self.phase = state.phase
+        return gone
+
+
+class Targets:
+    def __init__(self, manifest: Manifest) -> None:
+        self.by_name = {w.name: Target(w.name, w.upstream) for w in manifest.workers}
+        self.state: PlatformState | None = None
+
+    def update(self, state: PlatformState) -> list[str]:
+        self.state = state
+        gone: list[str] = []
+        for name, worker_state in state.workers.items():
+            target = self.by_name.get(name)
+            if target is not None:
+                gone += target.update(worker_state)
+        return gone

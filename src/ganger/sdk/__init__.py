@@ -1,0 +1,31 @@
+"""The worker template: everything an application imports from the platform.
+
+Apps import from here only (never from another app, never from ganger's internals).
+"""
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..control import PlatformState, ReplicaState, WorkerState
+from ..manifest import Manifest, Worker
+from ._app import WorkerApp
+from ._runtime import runtime_state
+
+__all__ = [
+    "HTMLResponse",
+    "HTTPException",
+    "JSONResponse",
+    "Manifest",
+    "PlatformState",
+    "RedirectResponse",
+    "ReplicaState",
+    "Request",
+    "Response",
+    "Route",
+    "Worker",
+    "WorkerApp",
+    "WorkerState",
+    "runtime_state",
+]
