@@ -9,8 +9,10 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from ..control import PlatformState, ReplicaState, WorkerState
+from ..identity import User
 from ..manifest import Manifest, Worker
 from ._app import WorkerApp
+from ._identity import current_user
 from ._runtime import runtime_state
 
 __all__ = [
@@ -24,8 +26,10 @@ __all__ = [
     "Request",
     "Response",
     "Route",
+    "User",
     "Worker",
     "WorkerApp",
     "WorkerState",
+    "current_user",
     "runtime_state",
 ]

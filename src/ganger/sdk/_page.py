@@ -32,6 +32,8 @@ class PageRenderer:
             undefined=jinja2.StrictUndefined,
         )
         critical = (_SDK_DIR / "static" / "critical.css").read_text()
+        if worker.kind == "staff":  # patient pages carry no staff chrome, not even its CSS
+            critical += (_SDK_DIR / "static" / "critical-staff.css").read_text()
         own = app_dir / "critical.css"
         if own.is_file():
             critical += own.read_text()

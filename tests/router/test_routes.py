@@ -1,0 +1,56 @@
+"""Every route of the spec answers through the router, from the right worker, with the seed's headers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ganger.manifest import load_manifest
+from tests.support.platform import ROOT, RunningPlatform
+
+MANIFEST = load_manifest(ROOT / "platform.toml", check_modules=False)
+STAFF = [(w.name, w.prefix, w.description) for w in MANIFEST.staff_workers]
+PATIENT = [(w.name, w.host, w.description) for w in MANIFEST.patient_workers]
+
+
+@pytest.mark.parametrize(("worker", "prefix", "description"), STAFF, ids=[s[0] for s in STAFF])
+def test_staff_route_reaches_its_worker(platform: RunningPlatform, worker: str, prefix: str, description: str) -> None:
+    path = "/" if prefix == "/" else prefix + "/"
+    response = platform.request("GET", path)
+    assert response.status == 200
+    assert response.header("x-ganger-route-target") == description
+    assert f"<title>" in response.body.decode()
+    health = platform.request("GET", (prefix.rstrip("/") or "") + "/health")
+    if prefix != "/":
+        assert json.loads(health.body)["worker"] == worker
+
+
+@pytest.mark.parametrize(("worker", "host", "description"), PATIENT, ids=[p[0] for p in PATIENT])
+def test_patient_host_reaches_its_worker(platform: RunningPlatform, worker: str, host: str, description: str) -> None:
+    response = platform.request("GET", "/", host=f"{host}.localhost")
+    assert response.status == 200
+    assert response.header("x-ganger-route-target") == description
+    assert "staff-nav" not in response.body.decode()
+
+
+def test_unbuilt_application_says_so(platform: RunningPlatform) -> None:
+    body = platform.request("GET", "/kiosk/").body.decode()
+    assert "not built yet" in body
+
+
+def test_router_health_lists_every_worker_ready(platform: RunningPlatform) -> None:
+    response = platform.request("GET", "/health")
+    document = json.loads(response.body)
+    assert response.status == 200
+    assert document["status"] == "healthy"
+    assert document["router"] == "staff-portal"
+    assert document["totalRoutes"] == 20
+    assert document["environment"] == "development"
+    assert set(document["workers"]) == {w.name for w in MANIFEST.workers}
+    assert all(w["state"] == "ready" for w in document["workers"].values())
+
+
+def test_unknown_host_is_refused_with_404(platform: RunningPlatform) -> None:
+    response = platform.request("GET", "/", host="evil.example")
+    assert response.status == 404
