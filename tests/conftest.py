@@ -14,3 +14,14 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatfo
     running = start_platform(Path(tmp_path_factory.mktemp("platform-data")))
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def staff_session(platform: RunningPlatform) -> str:
+    """A dev sign-in session of an ordinary member of staff."""
+    return platform.sign_in("dev@gangerdermatology.com")
+
+
+@pytest.fixture(scope="session")
+def admin_session(platform: RunningPlatform) -> str:
+    return platform.sign_in("admin@gangerdermatology.com", admin=True)

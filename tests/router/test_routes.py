@@ -15,14 +15,15 @@ PATIENT = [(w.name, w.host, w.description) for w in MANIFEST.patient_workers]
 
 
 @pytest.mark.parametrize(("worker", "prefix", "description"), STAFF, ids=[s[0] for s in STAFF])
-def test_staff_route_reaches_its_worker(platform: RunningPlatform, worker: str, prefix: str, description: str) -> None:
+def test_staff_route_reaches_its_worker(platform: RunningPlatform, admin_session: str, worker: str, prefix: str,
+                                       description: str) -> None:
     path = "/" if prefix == "/" else prefix + "/"
-    response = platform.request("GET", path)
+    response = platform.request("GET", path, session=admin_session)
     assert response.status == 200
     assert response.header("x-ganger-route-target") == description
-    assert f"<title>" in response.body.decode()
-    health = platform.request("GET", (prefix.rstrip("/") or "") + "/health")
+    assert "<title>" in response.body.decode()
     if prefix != "/":
+        health = platform.request("GET", prefix + "/health", session=admin_session)
         assert json.loads(health.body)["worker"] == worker
 
 
@@ -34,8 +35,8 @@ def test_patient_host_reaches_its_worker(platform: RunningPlatform, worker: str,
     assert "staff-nav" not in response.body.decode()
 
 
-def test_unbuilt_application_says_so(platform: RunningPlatform) -> None:
-    body = platform.request("GET", "/kiosk/").body.decode()
+def test_unbuilt_application_says_so(platform: RunningPlatform, staff_session: str) -> None:
+    body = platform.request("GET", "/kiosk/", session=staff_session).body.decode()
     assert "not built yet" in body
 
 
@@ -49,6 +50,7 @@ def test_router_health_lists_every_worker_ready(platform: RunningPlatform) -> No
     assert document["environment"] == "development"
     assert set(document["workers"]) == {w.name for w in MANIFEST.workers}
     assert all(w["state"] == "ready" for w in document["workers"].values())
+    assert document["services"]["ganger-auth"]["state"] == "ready"
 
 
 def test_unknown_host_is_refused_with_404(platform: RunningPlatform) -> None:

@@ -34,9 +34,20 @@ class RunningPlatform:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def sign_in(self, email: str = "dev@gangerdermatology.com", *, admin: bool = False) -> str:
+        """A session cookie from dev sign-in, as a script would get one."""
+        form = f"email={email}" + ("&admin=1" if admin else "")
+        response = self.request("POST", "/auth/dev-login", body=form.encode(),
+                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert response.status == 303, response
+        cookie = response.header("set-cookie") or ""
+        return cookie.split(";", 1)[0].partition("=")[2]
+
     def request(self, method: str, target: str, *, host: str = "localhost", headers: dict[str, str] | None = None,
-                body: bytes = b"", timeout: float = 10.0) -> Response:
+                body: bytes = b"", timeout: float = 10.0, session: str | None = None) -> Response:
         lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{self.port}", "Connection: close"]
+        if session:
+            lines.append(f"Cookie: ganger_session={session}")
         for name, value in (headers or {}).items():
             lines.append(f"{name}: {value}")
         if body:

@@ -9,6 +9,7 @@ import sys
 
 import uvloop
 
+from ..auth.config import auth_config
 from ..control import fetch_state
 from ..errors import GangerError
 from ..logs import configure
@@ -28,12 +29,17 @@ def _urls(manifest: Manifest, settings: Settings) -> list[str]:
 
 async def _up(manifest: Manifest, settings: Settings) -> int:
     environment = settings.environment or manifest.platform.environment
+    try:
+        auth = auth_config(manifest, environment, settings.data_dir)
+    except GangerError as exc:
+        print(f"ganger: {exc}", file=sys.stderr)
+        return 2
     supervisor = Supervisor(manifest, settings, environment)
     loop = asyncio.get_running_loop()
     for signame in ("SIGINT", "SIGTERM"):
         loop.add_signal_handler(getattr(signal, signame), supervisor.request_stop)
-    print(f"Starting the Ganger platform: {len(manifest.workers)} workers, router on {settings.host}:{settings.port}",
-          flush=True)
+    print(f"Starting the Ganger platform: {len(manifest.workers)} workers, router on {settings.host}:{settings.port}, "
+          f"{auth.mode} sign-in, environment {environment}", flush=True)
     try:
         await supervisor.start()
     except GangerError as exc:
@@ -45,7 +51,8 @@ async def _up(manifest: Manifest, settings: Settings) -> int:
     if not_ready:
         print(f"Platform up, but not ready: {', '.join(not_ready)} (restarting with backoff)", flush=True)
     else:
-        print(f"Platform ready: {len(state.workers)} workers and the router are serving. Ctrl-C stops.", flush=True)
+        print(f"Platform ready: {len(manifest.workers)} workers, sign-in and the router are serving. Ctrl-C stops.",
+              flush=True)
     await supervisor.wait_stopped()
     print("Stopping: router first, then workers…", flush=True)
     await supervisor.stop()

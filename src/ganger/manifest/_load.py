@@ -15,8 +15,9 @@ import msgspec
 from ..errors import ManifestError
 from ._locate import locate
 from ._model import Manifest, Worker
-from ._schema import Budgets, ManifestDocument, PlatformSection, RouterSection, WarmupSection, WorkerSpec
+from ._schema import AuthSection, Budgets, ManifestDocument, PlatformSection, RouterSection, WarmupSection, WorkerSpec
 
+AUTH_PREFIX = "/auth"
 _WORKER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 _PREFIX = re.compile(r"^/(?:[a-z0-9][a-z0-9._~-]*(?:/[a-z0-9][a-z0-9._~-]*)*)?$")
 _HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -50,6 +51,7 @@ def _convert(raw: dict[str, Any], source: str, file: str) -> ManifestDocument:
         "platform": PlatformSection,
         "router": RouterSection,
         "warmup": WarmupSection,
+        "auth": AuthSection,
     }
     for name in raw:
         if name not in {*sections, "workers", "budgets"}:
@@ -149,8 +151,11 @@ def _resolve(doc: ManifestDocument, source: str, file: str, *, check_modules: bo
                 upstream=spec.upstream,
                 budgets=budgets,
                 profile=spec.profile,
+                roles=tuple(spec.roles),
             )
         )
+        if prefix == AUTH_PREFIX and host is None:
+            raise fail(f"prefix {AUTH_PREFIX!r} is reserved for staff sign-in", table, "prefix")
     if not any(w.kind == "staff" and w.prefix == "/" for w in workers):
         raise ManifestError("no staff worker has prefix '/': unmatched staff paths would have nowhere to go", path=file)
     names = {w.name for w in workers}
@@ -166,12 +171,28 @@ def _resolve(doc: ManifestDocument, source: str, file: str, *, check_modules: bo
         raise fail(f"unknown time zone {doc.warmup.timezone!r}", ("warmup",), "timezone") from exc
     if doc.router.processes < 1:
         raise fail("router processes must be at least 1", ("router",), "processes")
+    known_roles = {"staff", *doc.auth.roles}
+    for worker in workers:
+        for role in worker.roles:
+            if role not in known_roles:
+                raise fail(f"role {role!r} is not 'staff' nor declared in [auth.roles]", ("workers", worker.name), "roles")
     return Manifest(
         path=Path(file).resolve(),
         platform=doc.platform,
         router=doc.router,
         warmup=doc.warmup,
+        auth=doc.auth,
         workers=tuple(workers),
+        services=(_auth_service(defaults["staff"]),),
+    )
+
+
+def _auth_service(budgets: Budgets) -> Worker:
+    """Sign-in runs as its own process, so the router never holds OIDC client secrets or libraries."""
+    return Worker(
+        name="ganger-auth", kind="staff", description="Staff Sign-in", entry="ganger.auth.app:app", host=None,
+        prefix=AUTH_PREFIX, auth_required=False, replicas=1, redirect_bare_prefix=True, upstream=None,
+        budgets=budgets, profile=None,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._schema import Budgets, Kind, PlatformSection, Profile, RouterSection, WarmupSection
+from ._schema import AuthSection, Budgets, Kind, PlatformSection, Profile, RouterSection, WarmupSection
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,7 @@ class Worker:
     upstream: str | None
     budgets: Budgets
     profile: Profile | None
+    roles: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -38,10 +39,17 @@ class Manifest:
     platform: PlatformSection
     router: RouterSection
     warmup: WarmupSection
+    auth: AuthSection
     workers: tuple[Worker, ...]
+    services: tuple[Worker, ...] = ()
+
+    @property
+    def units(self) -> tuple[Worker, ...]:
+        """The applications' workers and the platform's own services (sign-in): everything that runs."""
+        return self.workers + self.services
 
     def worker(self, name: str) -> Worker:
-        for worker in self.workers:
+        for worker in self.units:
             if worker.name == name:
                 return worker
         raise KeyError(name)

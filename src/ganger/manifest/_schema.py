@@ -46,6 +46,7 @@ class WorkerSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     upstream: str | None = None
     budgets: BudgetOverrides = BudgetOverrides()
     profile: Profile | None = None
+    roles: list[str] = msgspec.field(default_factory=list)
 
 
 class PlatformSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -77,9 +78,22 @@ class WarmupSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     triggers: list[Trigger] = msgspec.field(default_factory=list)
 
 
+class AuthSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """Staff sign-in. Client id and secret come only from the environment, never from this file."""
+
+    mode: Literal["dev", "oidc"] = "dev"
+    issuer: str = "https://accounts.google.com"
+    allowed_domains: list[str] = msgspec.field(default_factory=lambda: ["gangerdermatology.com"])
+    allowed_emails: list[str] = msgspec.field(default_factory=list)
+    session_idle_minutes: int = 60
+    session_absolute_hours: int = 12
+    roles: dict[str, list[str]] = msgspec.field(default_factory=dict)
+
+
 class ManifestDocument(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     workers: dict[str, WorkerSpec]
     platform: PlatformSection = PlatformSection()
     router: RouterSection = RouterSection()
     budgets: dict[Kind, Budgets] = msgspec.field(default_factory=dict)
     warmup: WarmupSection = WarmupSection()
+    auth: AuthSection = AuthSection()

@@ -14,12 +14,15 @@ import logging
 import os
 import time
 from collections import deque
+from urllib.parse import quote
 from typing import TYPE_CHECKING
 
 import httptools
 
 from ..errors import PathError
+from ..identity import sign
 from ..logs import event
+from ..sessions import REFRESH_SECONDS, cookie_value, without_cookie
 from . import responses
 from .paths import canonical_path, split_target
 from .routing import Match, host_name
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from .server import RouterContext
 
 log = logging.getLogger("ganger.router")
+audit = logging.getLogger("ganger.audit")
 
 HOP_BY_HOP = frozenset(
     {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"trailers", b"transfer-encoding",
@@ -56,7 +60,7 @@ class Exchange:
         "client", "method", "url", "headers", "t_start", "t_sent", "router_ns", "keep_alive", "upgrade",
         "http11", "match", "target", "address", "upstream", "request_chunked", "request_complete",
         "pending", "pending_bytes", "body_sent", "response_started", "response_chunked", "response_done",
-        "local", "retried", "head", "request_id", "connect_task", "path",
+        "local", "retried", "head", "request_id", "connect_task", "path", "set_cookie",
     )
 
     def __init__(self, client: ClientConnection) -> None:
@@ -88,6 +92,7 @@ class Exchange:
         self.request_id = ""
         self.connect_task: asyncio.Task[None] | None = None
         self.path = ""
+        self.set_cookie = b""
 
     # -- request side --------------------------------------------------------------------------------
     def send_upstream(self, data: bytes) -> None:
@@ -155,6 +160,8 @@ class Exchange:
             % (router_ms, ctx.descriptions[self.match.route.worker.name], self.request_id.encode(),
                router_ms, worker_ms, total_ms, upstream_timing)
         )
+        if self.set_cookie:
+            out.insert(-1, self.set_cookie)
         self.response_started = True
         self.client.write(b"".join(out))
         if upgrade:
@@ -229,12 +236,15 @@ class Exchange:
             return
         host_header = authority.encode("latin-1") if authority else None
         accept = None
+        cookies = b""
         for name, value in self.headers:
             lowered = name.lower()
             if lowered == b"host" and host_header is None:
                 host_header = value
             elif lowered == b"accept":
                 accept = value
+            elif lowered == b"cookie":
+                cookies = value if not cookies else cookies + b"; " + value
         if self.path == "/health" and self.method in (b"GET", b"HEAD"):
             document = responses.health_document(ctx.manifest, ctx.targets, ctx.environment, ctx.started)
             self._local(responses.health(document, keep_alive=self.keep_alive, head_only=self.method == b"HEAD"))
@@ -250,9 +260,25 @@ class Exchange:
             location = self.path + "/" + (("?" + query.decode("latin-1")) if query else "")
             self._local(responses.redirect(location, keep_alive=self.keep_alive))
             return
+        identity: list[tuple[bytes, bytes]] = []
+        if worker.auth_required:
+            session = ctx.sessions.decode(cookie_value(cookies) or "") if cookies else None
+            if session is None:
+                self._sign_in_required(query, accept)
+                return
+            if worker.roles and not session.user.roles.intersection(worker.roles):
+                event(audit, logging.WARNING, "role denied", email=session.user.email, worker=worker.name,
+                      required=list(worker.roles))
+                self.local_error(403, "Your account does not have the role this application requires.",
+                                 accept=accept, worker=worker.name)
+                return
+            identity = sign(ctx.secret, session.user, self.method, self.path.encode("ascii"))
+            if time.time() - session.seen_at > REFRESH_SECONDS:
+                fresh = ctx.sessions.encode(session.user, issued_at=session.issued_at)
+                self.set_cookie = b"set-cookie: %s\r\n" % ctx.sessions.set_cookie(fresh).encode()
         self.target = ctx.targets.by_name[worker.name]
         self.request_id = os.urandom(8).hex()
-        self.head = self._build_head(query, host_header or b"", match.matched_prefix)
+        self.head = self._build_head(query, host_header or b"", match.matched_prefix, identity)
         self.router_ns = time.perf_counter_ns() - self.t_start
         self.dispatch(None, accept=accept)
 
@@ -318,7 +344,19 @@ class Exchange:
             self.target.release(self.address)
             self.address = None
 
-    def _build_head(self, query: bytes, host: bytes, prefix: str) -> bytes:
+    def _sign_in_required(self, query: bytes, accept: bytes | None) -> None:
+        """Signed out: browsers go to the sign-in page and come back; API callers get 401."""
+        prefix = self.match.matched_prefix if self.match else ""
+        if self.upgrade or self.method not in (b"GET", b"HEAD") or responses.wants_json(self.path, prefix, accept):
+            self._local(responses.error(401, "Sign in required.", as_json=True, keep_alive=self.keep_alive,
+                                        head_only=self.method == b"HEAD",
+                                        extra_headers=b"www-authenticate: Session realm=\"ganger\"\r\n"))
+            return
+        target = self.path + ("?" + query.decode("latin-1") if query else "")
+        self._local(responses.redirect("/auth/login?next=" + quote(target, safe="/"), keep_alive=self.keep_alive,
+                                       status=302))
+
+    def _build_head(self, query: bytes, host: bytes, prefix: str, identity: list[tuple[bytes, bytes]]) -> bytes:
         ctx = self.client.ctx
         worker = self.match.route.worker if self.match else None
         assert worker is not None
@@ -332,6 +370,12 @@ class Exchange:
             lowered = name.lower()
             if lowered in HOP_BY_HOP or lowered in connection_named or _router_owned(lowered):
                 continue
+            if lowered == b"cookie":
+                value = without_cookie(value)
+                if not value:
+                    continue
+            lines.append(b"%s: %s\r\n" % (name, value))
+        for name, value in identity:
             lines.append(b"%s: %s\r\n" % (name, value))
         if self.request_chunked:
             lines.append(b"transfer-encoding: chunked\r\n")

@@ -90,16 +90,22 @@ def redirect(location: str, *, keep_alive: bool, status: int = 308) -> bytes:
 def health_document(manifest: Manifest, targets: Targets, environment: str, started: float) -> dict[str, object]:
     """The seed's health answer plus each worker's state from the runtime."""
     state = targets.state
-    workers: dict[str, object] = {}
     healthy = state is not None
-    for worker in manifest.workers:
-        target = targets.by_name[worker.name]
-        worker_state = state.workers.get(worker.name) if state else None
-        phase = target.phase if worker_state is None else worker_state.phase
-        replicas = len(target.addresses)
-        if phase not in ("ready", "external"):
-            healthy = False
-        workers[worker.name] = {"state": phase, "readyReplicas": replicas}
+
+    def describe(names: list[str]) -> dict[str, object]:
+        nonlocal healthy
+        described: dict[str, object] = {}
+        for name in names:
+            target = targets.by_name[name]
+            worker_state = state.workers.get(name) if state else None
+            phase = target.phase if worker_state is None else worker_state.phase
+            if phase not in ("ready", "external"):
+                healthy = False
+            described[name] = {"state": phase, "readyReplicas": len(target.addresses)}
+        return described
+
+    workers = describe([w.name for w in manifest.workers])
+    services = describe([s.name for s in manifest.services])
     return {
         "status": "healthy" if healthy else "degraded",
         "router": manifest.router.name,
@@ -108,6 +114,7 @@ def health_document(manifest: Manifest, targets: Targets, environment: str, star
         "environment": environment,
         "uptimeSeconds": round(time.monotonic() - started, 1),
         "workers": workers,
+        "services": services,
     }
 
 

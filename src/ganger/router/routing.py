@@ -29,7 +29,7 @@ class RouteTable:
     def __init__(self, manifest: Manifest) -> None:
         staff_index: dict[str, Route] = {}
         self._hosts: dict[str, dict[str, Route]] = {}
-        for worker in manifest.workers:
+        for worker in manifest.units:
             route = Route(worker=worker, prefix=worker.prefix)
             if worker.kind == "staff":
                 staff_index[worker.prefix] = route

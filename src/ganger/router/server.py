@@ -14,6 +14,7 @@ from pathlib import Path
 
 import uvloop
 
+from ..auth.config import auth_config
 from ..control import subscribe
 from ..logs import configure, event
 from ..manifest import Manifest, load_manifest
@@ -31,14 +32,17 @@ DRAIN_SECONDS = 10.0
 class RouterContext:
     """Everything the data path shares: built once at start, read on every request."""
 
-    def __init__(self, manifest: Manifest, environment: str) -> None:
+    def __init__(self, manifest: Manifest, environment: str, data_dir: Path) -> None:
         self.manifest = manifest
+        auth = auth_config(manifest, environment, data_dir)
+        self.sessions = auth.sessions
+        self.secret = auth.secret
         self.environment = environment
         self.table = RouteTable(manifest)
         self.targets = Targets(manifest)
         self.pool = UpstreamPool(manifest.router.upstream_connect_timeout_s)
         self.router_name = manifest.router.name.encode()
-        self.descriptions = {w.name: w.description.encode("ascii", "replace") for w in manifest.workers}
+        self.descriptions = {w.name: w.description.encode("ascii", "replace") for w in manifest.units}
         self.connections: set[ClientConnection] = set()
         self.started = time.monotonic()
         self.draining = False
@@ -89,10 +93,10 @@ async def follow_runtime(ctx: RouterContext, control_socket: Path) -> None:
 
 
 async def serve(manifest: Manifest, host: str, port: int, control_socket: Path | None, environment: str,
-                ready_fd: int | None = None, reuse_port: bool = True) -> None:
+                data_dir: Path, ready_fd: int | None = None, reuse_port: bool = True) -> None:
     configure()
     loop = asyncio.get_running_loop()
-    ctx = RouterContext(manifest, environment)
+    ctx = RouterContext(manifest, environment, data_dir)
     follower = loop.create_task(follow_runtime(ctx, control_socket)) if control_socket else None
     sock = listening_socket(host, port, reuse_port=reuse_port)
     server = await loop.create_server(lambda: ClientConnection(ctx), sock=sock, backlog=2048)
@@ -119,7 +123,8 @@ def main(argv: list[str] | None = None) -> None:
     settings = from_environment()
     manifest = load_manifest(settings.manifest_path, check_modules=False)
     environment = settings.environment or manifest.platform.environment
-    uvloop.run(serve(manifest, settings.host, settings.port, settings.control_socket, environment, args.ready_fd))
+    uvloop.run(serve(manifest, settings.host, settings.port, settings.control_socket, environment,
+                     settings.data_dir, args.ready_fd))
 
 
 if __name__ == "__main__":

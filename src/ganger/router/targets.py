@@ -50,7 +50,7 @@ class Target:
 
 class Targets:
     def __init__(self, manifest: Manifest) -> None:
-        self.by_name = {w.name: Target(w.name, w.upstream) for w in manifest.workers}
+        self.by_name = {w.name: Target(w.name, w.upstream) for w in manifest.units}
         self.state: PlatformState | None = None
 
     def update(self, state: PlatformState) -> list[str]:

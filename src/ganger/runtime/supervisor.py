@@ -94,7 +94,7 @@ class Supervisor:
             PYTHONUNBUFFERED="1",
         )
         self._env = base_env
-        for worker in manifest.workers:
+        for worker in manifest.units:
             unit = Unit(name=worker.name, version=self._worker_version(worker), worker=worker)
             if not worker.upstream:
                 for index in range(worker.replicas):

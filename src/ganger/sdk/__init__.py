@@ -12,7 +12,7 @@ from ..control import PlatformState, ReplicaState, WorkerState
 from ..identity import User
 from ..manifest import Manifest, Worker
 from ._app import WorkerApp
-from ._identity import current_user
+from ._identity import current_user, require_role
 from ._runtime import runtime_state
 
 __all__ = [
@@ -31,5 +31,6 @@ __all__ = [
     "WorkerApp",
     "WorkerState",
     "current_user",
+    "require_role",
     "runtime_state",
 ]

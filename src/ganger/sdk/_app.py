@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import time
 from collections.abc import Sequence
@@ -14,15 +15,19 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..identity import load_secret
 from ..manifest import Manifest, Worker, load_manifest
+from ..settings import from_environment
 from ..versioning import tree_version
 from ._assets import IMMUTABLE, AssetStore
 from ._headers import ForwardedPrefix, SecurityHeaders, patient_headers, staff_headers
+from ._identity import VerifiedIdentity
 from ._page import PageRenderer
 
 _SDK_STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("ganger.worker")
 
 
 def _manifest() -> Manifest:
@@ -78,7 +83,10 @@ class WorkerApp:
             exception_handlers={HTTPException: self._http_error, Exception: self._server_error},
         )
         kind_headers = staff_headers(camera=camera) if self.worker.is_staff else patient_headers()
-        self._asgi = ForwardedPrefix(SecurityHeaders(self.starlette, kind_headers))
+        inner: ASGIApp = self.starlette
+        if self.worker.auth_required:
+            inner = VerifiedIdentity(inner, load_secret(from_environment().data_dir), self.worker.roles)
+        self._asgi = ForwardedPrefix(SecurityHeaders(inner, kind_headers))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._asgi(scope, receive, send)
@@ -122,6 +130,9 @@ class WorkerApp:
                            heading=heading, message=message, status=exc.status_code)
 
     async def _server_error(self, request: Request, exc: Exception) -> Response:
+        # The route template, not the path: a path may carry identifiers of patients.
+        route = getattr(request.scope.get("route"), "path", None)
+        log.error("unhandled error", exc_info=exc, extra={"fields": {"worker": self.worker.name, "route": route}})
         message = "Something went wrong in this application. The error has been logged."
         if _is_api(request):
             return JSONResponse({"error": message, "status": 500}, status_code=500)

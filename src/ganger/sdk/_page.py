@@ -69,6 +69,7 @@ class PageRenderer:
             app_script=asset(self.app_script) if self.app_script else None,
             base=base,
             request=request,
+            user=request.scope.get("ganger.user"),
             **context,
         )
         return HTMLResponse(html, status_code=status_code, headers=headers)

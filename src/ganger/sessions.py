@@ -1,0 +1,76 @@
+"""The staff session cookie: who signed in, when, and when they were last seen.
+
+Signed (HMAC, via itsdangerous) with a key derived from the platform secret, so the sign-in
+service can issue it and the router can check it on every request without a session store.
+Idle expiry slides: the router re-issues the cookie when `seen` is older than REFRESH_SECONDS.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from .identity import User
+
+COOKIE_NAME = "ganger_session"
+REFRESH_SECONDS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    user: User
+    issued_at: int
+    seen_at: int
+
+
+class SessionCodec:
+    def __init__(self, secret: bytes, *, idle_seconds: int, absolute_seconds: int, secure: bool) -> None:
+        self._serializer = URLSafeSerializer(secret, salt="ganger.session.v1")
+        self.idle_seconds = idle_seconds
+        self.absolute_seconds = absolute_seconds
+        self.secure = secure
+
+    def encode(self, user: User, issued_at: int | None = None, now: float | None = None) -> str:
+        current = int(now if now is not None else time.time())
+        payload = {"e": user.email, "n": user.name, "r": sorted(user.roles),
+                   "i": issued_at if issued_at is not None else current, "s": current}
+        return self._serializer.dumps(payload)
+
+    def decode(self, value: str, now: float | None = None) -> Session | None:
+        """The session if the cookie is genuine and within both expiries; None means signed out."""
+        try:
+            payload = self._serializer.loads(value)
+            current = int(now if now is not None else time.time())
+            issued, seen = int(payload["i"]), int(payload["s"])
+            user = User(email=str(payload["e"]), name=str(payload["n"]), roles=frozenset(map(str, payload["r"])))
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return None
+        if current - issued > self.absolute_seconds or current - seen > self.idle_seconds or seen > current + 60:
+            return None
+        return Session(user=user, issued_at=issued, seen_at=seen)
+
+    def set_cookie(self, value: str) -> str:
+        """The Set-Cookie value: host-only (no Domain), so patient hosts never receive it."""
+        secure = "; Secure" if self.secure else ""
+        return f"{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={self.absolute_seconds}{secure}"
+
+    def clear_cookie(self) -> str:
+        secure = "; Secure" if self.secure else ""
+        return f"{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+
+
+def cookie_value(header: bytes, name: bytes = COOKIE_NAME.encode()) -> str | None:
+    """The first value of cookie `name` in a Cookie header."""
+    for part in header.split(b";"):
+        key, sep, value = part.strip().partition(b"=")
+        if sep and key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def without_cookie(header: bytes, name: bytes = COOKIE_NAME.encode()) -> bytes:
+    """The Cookie header minus `name`, so the session never reaches a worker."""
+    kept = [p.strip() for p in header.split(b";") if p.strip().partition(b"=")[0] != name]
+    return b"; ".join(kept)
