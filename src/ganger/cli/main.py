@@ -69,12 +69,37 @@ async def _state(settings: Settings) -> int:
     return 0
 
 
+def _bundles(manifest: Manifest, names: list[str], *, as_json: bool) -> int:
+    """`ganger bundles`: rich and the analyser are imported here so `ganger up` never loads them."""
+    import json
+
+    from rich.console import Console
+
+    from ..bundles import analyse, render
+
+    try:
+        report = analyse(manifest, names)
+    except GangerError as exc:
+        print(f"ganger bundles: {exc}", file=sys.stderr)
+        return 2
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        Console(width=None if sys.stdout.isatty() else 160).print(render(report))
+    for problem in report.problems:
+        print(f"ganger bundles: {problem}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ganger", description="Run and inspect the Ganger platform.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="run the router and every worker in the foreground")
     commands.add_parser("check", help="validate the manifest and exit")
     commands.add_parser("state", help="show the running platform's workers and replicas")
+    bundles = commands.add_parser("bundles", help="measure each worker's bundle against its budget")
+    bundles.add_argument("workers", nargs="*", metavar="WORKER", help="only these workers ('router' for the router)")
+    bundles.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     configure()
     settings = from_environment()
@@ -86,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         print(f"{settings.manifest_path}: {len(manifest.workers)} workers, manifest valid")
         return 0
+    if args.command == "bundles":
+        return _bundles(manifest, args.workers, as_json=args.json)
     if args.command == "state":
         try:
             return uvloop.run(_state(settings))
