@@ -164,3 +164,18 @@ def _keep_reading(platform: RunningPlatform) -> None:
 
     platform.pump = threading.Thread(target=pump, daemon=True)
     platform.pump.start()
+
+
+def replica_pids(platform: RunningPlatform, module: str = "ganger.router.server", worker: str | None = None) -> list[int]:
+    """PIDs of the platform's child processes running `module` (optionally for one worker)."""
+    import psutil
+
+    found = []
+    for child in psutil.Process(platform.process.pid).children(recursive=True):
+        try:
+            command = child.cmdline()
+        except psutil.NoSuchProcess:
+            continue
+        if module in command and (worker is None or worker in command):
+            found.append(child.pid)
+    return found

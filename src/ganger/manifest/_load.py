@@ -152,6 +152,7 @@ def _resolve(doc: ManifestDocument, source: str, file: str, *, check_modules: bo
                 budgets=budgets,
                 profile=spec.profile,
                 roles=tuple(spec.roles),
+                websocket=spec.websocket,
             )
         )
         if prefix == AUTH_PREFIX and host is None:

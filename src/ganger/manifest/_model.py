@@ -23,6 +23,7 @@ class Worker:
     budgets: Budgets
     profile: Profile | None
     roles: tuple[str, ...] = ()
+    websocket: bool = False
 
     @property
     def module(self) -> str:

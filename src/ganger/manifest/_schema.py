@@ -47,6 +47,7 @@ class WorkerSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     budgets: BudgetOverrides = BudgetOverrides()
     profile: Profile | None = None
     roles: list[str] = msgspec.field(default_factory=list)
+    websocket: bool = False
 
 
 class PlatformSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
