@@ -1,9 +1,5 @@
-"""ganger-inventory-staff: Medical Supply Inventory.
+"""ganger-inventory-staff: Medical Supply Inventory (supplies, stock per location, movements, labels)."""
 
-Not built yet: the worker runs and is routed, and its page says so. Its features arrive in
-their own issue.
-"""
+from .app import app
 
-from ganger.sdk import WorkerApp
-
-app = WorkerApp("ganger-inventory-staff", package=__name__)
+__all__ = ["app"]

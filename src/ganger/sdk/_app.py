@@ -17,11 +17,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..data import Store
 from ..identity import load_secret
 from ..manifest import Manifest, Worker, load_manifest
 from ..settings import from_environment
 from ..versioning import tree_version
 from ._assets import IMMUTABLE, AssetStore
+from ._data import stores_lifespan
 from ._headers import ForwardedPrefix, SecurityHeaders, patient_headers, staff_headers
 from ._identity import VerifiedIdentity
 from ._page import PageRenderer
@@ -36,7 +38,8 @@ def _manifest() -> Manifest:
 
 def _is_api(request: Request) -> bool:
     path = request.scope.get("path", "")
-    root = request.scope.get("root_path", "")
+    # Inside the /api Mount, root_path already ends in /api; app_root_path is the worker's own.
+    root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
     rest = path[len(root):] if path.startswith(root) else path
     return rest == "/api" or rest.startswith("/api/")
 
@@ -58,8 +61,10 @@ class WorkerApp:
         pages: Sequence[BaseRoute] = (),
         api: Sequence[BaseRoute] = (),
         camera: bool = False,
+        stores: Sequence[Store] = (),
     ) -> None:
         self.manifest = _manifest()
+        self.stores = tuple(stores)
         self.worker: Worker = self.manifest.worker(worker)
         spec = importlib.util.find_spec(package)
         if spec is None or not spec.submodule_search_locations:
@@ -81,6 +86,7 @@ class WorkerApp:
         self.starlette = Starlette(
             routes=routes,
             exception_handlers={HTTPException: self._http_error, Exception: self._server_error},
+            lifespan=stores_lifespan(self.stores) if self.stores else None,
         )
         kind_headers = staff_headers(camera=camera) if self.worker.is_staff else patient_headers()
         inner: ASGIApp = self.starlette
@@ -124,7 +130,10 @@ class WorkerApp:
             return Response(status_code=exc.status_code, headers=headers)
         message = exc.detail if exc.status_code != 404 else "There is no such page in this application."
         if _is_api(request):
-            return JSONResponse({"error": message, "status": exc.status_code}, status_code=exc.status_code, headers=headers)
+            document = {"error": message, "status": exc.status_code}
+            if getattr(exc, "field", None):
+                document["field"] = exc.field  # type: ignore[attr-defined]
+            return JSONResponse(document, status_code=exc.status_code, headers=headers)
         heading = "Not found" if exc.status_code == 404 else "Request not accepted"
         return self.render(request, "error.html", title=heading, status_code=exc.status_code, headers=headers,
                            heading=heading, message=message, status=exc.status_code)

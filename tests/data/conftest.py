@@ -1,0 +1,1 @@
+from tests.data.fixtures import database, postgres_database  # noqa: F401 (fixtures)
