@@ -4,7 +4,7 @@ JSON lines over a Unix socket in the data dir: `{"op": "state"}` answers once,
 `{"op": "subscribe"}` answers now and after every change.
 """
 
-from .client import fetch_state, subscribe
+from .client import fetch_state, request, subscribe
 from .state import PlatformState, ReplicaState, WorkerState
 
-__all__ = ["PlatformState", "ReplicaState", "WorkerState", "fetch_state", "subscribe"]
+__all__ = ["PlatformState", "ReplicaState", "WorkerState", "fetch_state", "request", "subscribe"]

@@ -1,4 +1,4 @@
-"""The supervisor's end of the control channel."""
+"""The supervisor's end of the control channel: one JSON object per line, any number per connection."""
 
 from __future__ import annotations
 
@@ -7,32 +7,30 @@ import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
 from .state import PlatformState, encode
 
-
-class _Request(msgspec.Struct):
-    op: str
-
-
-_decode_request = msgspec.json.Decoder(_Request).decode
+# An op handler gets the request object and returns the reply line's object (None: no reply).
+Handler = Callable[[dict[str, Any]], Any]
 
 
 class ControlServer:
-    """Answers `state` once and streams every published state to `subscribe`rs."""
+    """`state` answers once, `subscribe` streams every published state; other ops go to handlers."""
 
-    def __init__(self, path: Path, snapshot: Callable[[], PlatformState]) -> None:
+    def __init__(self, path: Path, snapshot: Callable[[], PlatformState], handlers: dict[str, Handler] | None = None) -> None:
         self.path = path
         self.snapshot = snapshot
+        self.handlers = dict(handlers or {})
         self._subscribers: set[asyncio.Queue[bytes]] = set()
         self._server: asyncio.AbstractServer | None = None
 
     async def start(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
-        self._server = await asyncio.start_unix_server(self._handle, path=str(self.path))
+        self._server = await asyncio.start_unix_server(self._handle, path=str(self.path), limit=4 * 1024 * 1024)
         os.chmod(self.path, 0o600)
 
     def publish(self) -> None:
@@ -53,20 +51,26 @@ class ControlServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            line = await reader.readline()
-            try:
-                request = _decode_request(line)
-            except msgspec.DecodeError:
-                writer.write(b'{"error":"expected one JSON line like {\\"op\\": \\"state\\"}"}\n')
-                return
-            if request.op == "state":
-                writer.write(encode(self.snapshot()) + b"\n")
-            elif request.op == "subscribe":
-                await self._stream(writer)
-            else:
-                writer.write(b'{"error":"unknown op"}\n')
-            await writer.drain()
-        except (ConnectionError, asyncio.CancelledError):
+            while line := await reader.readline():
+                try:
+                    request = msgspec.json.decode(line)
+                    op = request["op"]
+                except (msgspec.DecodeError, KeyError, TypeError):
+                    writer.write(b'{"error":"expected one JSON object per line, like {\\"op\\": \\"state\\"}"}\n')
+                    break
+                if op == "state":
+                    writer.write(encode(self.snapshot()) + b"\n")
+                elif op == "subscribe":
+                    await self._stream(writer)
+                    break
+                elif op in self.handlers:
+                    reply = self.handlers[op](request)
+                    if reply is not None:
+                        writer.write(encode(reply) + b"\n")
+                else:
+                    writer.write(b'{"error":"unknown op"}\n')
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError, asyncio.LimitOverrunError, ValueError):
             pass
         finally:
             writer.close()

@@ -22,6 +22,7 @@ class ReplicaState(msgspec.Struct, frozen=True):
     ready_at: float | None = None
     restarts: int = 0
     exit_code: int | None = None
+    rss_bytes: int = 0
 
 
 class WorkerState(msgspec.Struct, frozen=True):

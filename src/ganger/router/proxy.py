@@ -10,6 +10,7 @@ connection must be opened; flow control pauses whichever side is ahead.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import os
 import time
@@ -22,8 +23,10 @@ import httptools
 from ..errors import PathError
 from ..identity import sign
 from ..logs import event
+from ..control import request as control_request
 from ..sessions import REFRESH_SECONDS, cookie_value, without_cookie
 from . import responses
+from .observe import trace_context
 from .paths import canonical_path, split_target
 from .routing import Match, host_name
 from .targets import Target
@@ -41,7 +44,7 @@ HOP_BY_HOP = frozenset(
 )
 # Headers only the router may set: a client sending them is ignored (in any case or with "_").
 ROUTER_OWNED_PREFIXES = (b"x-ganger-", b"x-forwarded-", b"x-user-")
-ROUTER_OWNED = frozenset({b"forwarded", b"x-real-ip", b"x-request-id"})
+ROUTER_OWNED = frozenset({b"forwarded", b"x-real-ip", b"x-request-id", b"traceparent"})
 RESPONSE_DROPPED = frozenset({b"server", b"x-powered-by", b"server-timing"})
 IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE", b"TRACE"})
 MAX_PENDING_BODY = 256 * 1024
@@ -60,7 +63,8 @@ class Exchange:
         "client", "method", "url", "headers", "t_start", "t_sent", "router_ns", "keep_alive", "upgrade",
         "http11", "match", "target", "address", "upstream", "request_chunked", "request_complete",
         "pending", "pending_bytes", "body_sent", "response_started", "response_chunked", "response_done",
-        "local", "retried", "head", "request_id", "connect_task", "path", "set_cookie",
+        "local", "retried", "head", "request_id", "connect_task", "path", "set_cookie", "status", "t_head",
+        "recorded",
     )
 
     def __init__(self, client: ClientConnection) -> None:
@@ -93,6 +97,9 @@ class Exchange:
         self.connect_task: asyncio.Task[None] | None = None
         self.path = ""
         self.set_cookie = b""
+        self.status = 0
+        self.t_head = 0
+        self.recorded = False
 
     # -- request side --------------------------------------------------------------------------------
     def send_upstream(self, data: bytes) -> None:
@@ -126,6 +133,8 @@ class Exchange:
     ) -> None:
         ctx = self.client.ctx
         now = time.perf_counter_ns()
+        self.status = status
+        self.t_head = now
         worker_ms = (now - self.t_sent) / 1e6
         router_ms = self.router_ns / 1e6
         total_ms = (now - self.t_start) / 1e6
@@ -206,6 +215,7 @@ class Exchange:
             return
         if self.response_started:
             # The client must not mistake a cut-off response for a complete one.
+            self.record()
             self.client.abort()
             return
         reused = upstream is not None and upstream.reused
@@ -237,6 +247,8 @@ class Exchange:
         host_header = authority.encode("latin-1") if authority else None
         accept = None
         cookies = b""
+        traceparent = None
+        authorization = None
         for name, value in self.headers:
             lowered = name.lower()
             if lowered == b"host" and host_header is None:
@@ -245,11 +257,18 @@ class Exchange:
                 accept = value
             elif lowered == b"cookie":
                 cookies = value if not cookies else cookies + b"; " + value
+            elif lowered == b"traceparent":
+                traceparent = value
+            elif lowered == b"authorization":
+                authorization = value
         if self.path == "/health" and self.method in (b"GET", b"HEAD"):
             document = responses.health_document(ctx.manifest, ctx.targets, ctx.environment, ctx.started)
             self._local(responses.health(document, keep_alive=self.keep_alive, head_only=self.method == b"HEAD"))
             return
         host = host_name(host_header)
+        if self.path == "/metrics" and self.method in (b"GET", b"HEAD") and host in ctx.table.staff_hosts:
+            self._metrics(authorization, cookies)
+            return
         match = ctx.table.resolve(host, self.path)
         if match is None:
             self.local_error(404, "No application is served at this address.", accept=accept)
@@ -277,7 +296,8 @@ class Exchange:
                 fresh = ctx.sessions.encode(session.user, issued_at=session.issued_at)
                 self.set_cookie = b"set-cookie: %s\r\n" % ctx.sessions.set_cookie(fresh).encode()
         self.target = ctx.targets.by_name[worker.name]
-        self.request_id = os.urandom(8).hex()
+        self.request_id = os.urandom(8).hex()  # also our span id in the trace
+        identity.append((b"traceparent", trace_context(traceparent, self.request_id)))
         self.head = self._build_head(query, host_header or b"", match.matched_prefix, identity)
         self.router_ns = time.perf_counter_ns() - self.t_start
         self.dispatch(None, accept=accept)
@@ -296,6 +316,7 @@ class Exchange:
             return
         self.address = address
         self.target.acquire(address)
+        self.client.ctx.recorder.started(self.target.name)
         connection = self.client.ctx.pool.take_idle(address)
         if connection is not None:
             self._attach(connection)
@@ -342,7 +363,56 @@ class Exchange:
     def _release_target(self) -> None:
         if self.target is not None and self.address is not None:
             self.target.release(self.address)
+            self.client.ctx.recorder.ended(self.target.name)
             self.address = None
+
+    def record(self) -> None:
+        """Count this exchange and write its access line, once, when it ends."""
+        if self.recorded or not self.status:
+            return
+        self.recorded = True
+        ctx = self.client.ctx
+        end = self.t_head or time.perf_counter_ns()
+        total_ms = (end - self.t_start) / 1e6
+        worker_ms = (end - self.t_sent) / 1e6 if self.t_sent else None
+        router_ms = self.router_ns / 1e6 if self.router_ns else total_ms
+        worker = self.match.route.worker if self.match else None
+        route = ctx.route_labels[worker.name] if worker else None
+        if worker is not None and route is not None:
+            ctx.recorder.observe(worker.name, route, self.status, router_ms / 1e3, (worker_ms or 0.0) / 1e3,
+                                 total_ms / 1e3)
+        ctx.access_log.write(self.method, route, worker.name if worker else None, self.status, router_ms, worker_ms,
+                             total_ms, self.request_id)
+
+    def _metrics(self, authorization: bytes | None, cookies: bytes) -> None:
+        """The platform's Prometheus text: for admins, or Prometheus with the configured bearer token."""
+        ctx = self.client.ctx
+        token = ctx.metrics_token
+        allowed = bool(token and authorization and hmac.compare_digest(authorization, b"Bearer " + token))
+        if not allowed:
+            session = ctx.sessions.decode(cookie_value(cookies) or "") if cookies else None
+            if session is None:
+                self._local(responses.error(401, "Sign in as an admin, or send the metrics bearer token.",
+                                            as_json=True, keep_alive=self.keep_alive))
+                return
+            if "admin" not in session.user.roles:
+                self.local_error(403, "Metrics are for admins.", as_json=True)
+                return
+        self.local = True
+        asyncio.get_running_loop().create_task(self._send_metrics())
+
+    async def _send_metrics(self) -> None:
+        try:
+            reply = await control_request(self.client.ctx.control_socket, {"op": "metrics"})
+            body = str(reply["text"]).encode()  # type: ignore[index]
+        except (OSError, TimeoutError, KeyError, TypeError):
+            self._local(responses.error(503, "The runtime is not answering; metrics are unavailable.", as_json=True,
+                                        keep_alive=self.keep_alive, retry_after=2))
+            return
+        head = (b"HTTP/1.1 200 OK\r\ncontent-type: text/plain; version=0.0.4; charset=utf-8\r\n"
+                b"content-length: %d\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\n"
+                b"connection: %s\r\n\r\n" % (len(body), b"keep-alive" if self.keep_alive else b"close"))
+        self._local(head if self.method == b"HEAD" else head + body)
 
     def _sign_in_required(self, query: bytes, accept: bytes | None) -> None:
         """Signed out: browsers go to the sign-in page and come back; API callers get 401."""
@@ -414,6 +484,8 @@ class Exchange:
 
     def _local(self, data: bytes) -> None:
         self.local = True
+        self.status = int(data[9:12])  # every answer of ours starts "HTTP/1.1 NNN"
+        self.t_head = time.perf_counter_ns()
         self.pending.clear()
         self.response_started = True
         self.response_done = True
@@ -541,6 +613,7 @@ class ClientConnection(asyncio.Protocol):
     def finish(self, exchange: Exchange) -> None:
         if exchange is not self.active:
             return
+        exchange.record()
         self.active = None
         if not exchange.keep_alive or self.ctx.draining or self.upgraded or self.upgrading:
             self.close()

@@ -18,6 +18,8 @@ from ..auth.config import auth_config
 from ..control import subscribe
 from ..logs import configure, event
 from ..manifest import Manifest, load_manifest
+from ..monitoring import RequestRecorder
+from .observe import AccessLog, report_forever
 from ..settings import from_environment
 from .proxy import ClientConnection
 from .routing import RouteTable
@@ -32,8 +34,14 @@ DRAIN_SECONDS = 10.0
 class RouterContext:
     """Everything the data path shares: built once at start, read on every request."""
 
-    def __init__(self, manifest: Manifest, environment: str, data_dir: Path) -> None:
+    def __init__(self, manifest: Manifest, environment: str, data_dir: Path, control_socket: Path | None = None) -> None:
         self.manifest = manifest
+        self.control_socket = control_socket or data_dir / "run" / "control.sock"
+        self.recorder = RequestRecorder(os.getpid())
+        self.access_log = AccessLog()
+        token = os.environ.get("GANGER_METRICS_TOKEN", "")
+        self.metrics_token = token.encode() if token else None
+        self.route_labels = {w.name: w.prefix if w.is_staff else f"{w.host}.*" for w in manifest.units}
         auth = auth_config(manifest, environment, data_dir)
         self.sessions = auth.sessions
         self.secret = auth.secret
@@ -66,6 +74,7 @@ class RouterContext:
                 for connection in list(self.connections):
                     connection.abort()
         self.pool.close_all()
+        self.access_log.flush()
 
 
 def listening_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
@@ -96,8 +105,9 @@ async def serve(manifest: Manifest, host: str, port: int, control_socket: Path |
                 data_dir: Path, ready_fd: int | None = None, reuse_port: bool = True) -> None:
     configure()
     loop = asyncio.get_running_loop()
-    ctx = RouterContext(manifest, environment, data_dir)
+    ctx = RouterContext(manifest, environment, data_dir, control_socket)
     follower = loop.create_task(follow_runtime(ctx, control_socket)) if control_socket else None
+    reporter = loop.create_task(report_forever(ctx.recorder, ctx.control_socket))
     sock = listening_socket(host, port, reuse_port=reuse_port)
     server = await loop.create_server(lambda: ClientConnection(ctx), sock=sock, backlog=2048)
     stop = asyncio.Event()
@@ -111,6 +121,7 @@ async def serve(manifest: Manifest, host: str, port: int, control_socket: Path |
     # Shutdown order: stop accepting, let in-flight requests finish, close the rest.
     server.close()
     await ctx.drain(DRAIN_SECONDS)
+    reporter.cancel()
     if follower is not None:
         follower.cancel()
     event(log, logging.INFO, "router stopped", pid=os.getpid())

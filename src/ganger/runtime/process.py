@@ -49,6 +49,7 @@ class ReplicaProcess:
         self.ready_at: float | None = None
         self.restarts = 0
         self.exit_code: int | None = None
+        self.rss_bytes = 0
 
     @property
     def pid(self) -> int | None:
@@ -58,6 +59,7 @@ class ReplicaProcess:
         return ReplicaState(
             index=self.index, phase=self.phase, address=self.address, pid=self.pid,
             started_at=self.started_at, ready_at=self.ready_at, restarts=self.restarts, exit_code=self.exit_code,
+            rss_bytes=self.rss_bytes,
         )
 
     def _set(self, phase: ReplicaPhase) -> None:

@@ -14,12 +14,20 @@ import logging
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+import psutil
+
 from ..control import PlatformState, WorkerState
 from ..control.server import ControlServer
+from ..monitoring import RouterDelta
+from ..monitoring.aggregate import Aggregate
+from ..monitoring.exposition import render
 from ..errors import RuntimeStartError
 from ..logs import event
 from ..manifest import Manifest, Worker
@@ -34,6 +42,8 @@ STOP_TIMEOUT_SECONDS = 15.0
 BACKOFF_FIRST_SECONDS = 0.2
 BACKOFF_MAX_SECONDS = 10.0
 STABLE_AFTER_SECONDS = 30.0
+MEMORY_SAMPLE_SECONDS = 5.0
+START_DURATIONS_KEPT = 1000
 
 
 @dataclass
@@ -79,7 +89,13 @@ class Supervisor:
         self.started_at = time.time()
         self.ready = False
         self.stopping = False
-        self.control = ControlServer(settings.control_socket, self.snapshot)
+        self.aggregate = Aggregate()
+        self.start_seconds: dict[str, deque[float]] = {}
+        self.control = ControlServer(settings.control_socket, self.snapshot, {
+            "report": self._report,
+            "metrics": lambda _: {"text": render(self.aggregate, self.snapshot(), self._start_lists()).decode()},
+            "history": lambda _: self.aggregate.history(),
+        })
         self.units: dict[str, Unit] = {}
         self.router = Unit(name="router", version=tree_version(_package_dir("ganger")), worker=None)
         self._watchers: list[asyncio.Task[None]] = []
@@ -119,6 +135,33 @@ class Supervisor:
             return tree_version(_package_dir(top, str(self.manifest.path.parent)))
         return "unknown"
 
+    def _report(self, request: dict[str, Any]) -> None:
+        """A router process's counters since its last report."""
+        try:
+            self.aggregate.add(msgspec.convert(request.get("delta"), RouterDelta, strict=False))
+        except msgspec.ValidationError:
+            event(log, logging.WARNING, "malformed metrics report")
+
+    def _start_lists(self) -> dict[str, list[float]]:
+        return {name: list(durations) for name, durations in self.start_seconds.items()}
+
+    async def _sample_memory(self) -> None:
+        """Every replica's resident memory, for /health, status, metrics and the dashboard."""
+        while not self.stopping:
+            for unit in self.units.values():
+                largest = 0
+                for replica in unit.replicas:
+                    if replica.pid is None or replica.phase not in ("ready", "starting"):
+                        continue
+                    with contextlib.suppress(psutil.Error):
+                        replica.rss_bytes = psutil.Process(replica.pid).memory_info().rss
+                        largest = max(largest, replica.rss_bytes)
+                if largest:
+                    self.aggregate.memory_sample(unit.name, largest)
+            self.control.publish()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), MEMORY_SAMPLE_SECONDS)
+
     def _changed(self, unit: Unit) -> Callable[[], None]:
         def changed() -> None:
             unit.changed_at = time.time()
@@ -157,6 +200,7 @@ class Supervisor:
             self._watchers.append(asyncio.create_task(self._watch(unit, replica)))
         for replica in self.router.replicas:
             self._watchers.append(asyncio.create_task(self._watch(self.router, replica)))
+        self._watchers.append(asyncio.create_task(self._sample_memory()))
         self.ready = True
         self.control.publish()
         failed = [u.name for u in self.units.values() if u.phase() not in ("ready", "external")]
@@ -168,6 +212,10 @@ class Supervisor:
 
     async def _start_replica(self, unit: Unit, replica: ReplicaProcess) -> bool:
         ok = await replica.start(READY_TIMEOUT_SECONDS)
+        if ok and replica.started_at and replica.ready_at:
+            durations = self.start_seconds.setdefault(unit.name, deque(maxlen=START_DURATIONS_KEPT))
+            durations.append(replica.ready_at - replica.started_at)
+            self.aggregate.cold_start(unit.name)
         if not ok:
             event(log, logging.ERROR, "replica failed to start", worker=unit.name, replica=replica.index,
                   exit_code=replica.process.returncode if replica.process else None)

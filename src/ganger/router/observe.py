@@ -1,0 +1,90 @@
+"""What the router tells about its traffic: access lines, counters for the supervisor, trace context."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+import msgspec
+
+from ..monitoring import RequestRecorder
+
+REPORT_SECONDS = 1.0
+FLUSH_SECONDS = 0.2
+FLUSH_LINES = 256
+_HEX = frozenset("0123456789abcdef")
+_encode = msgspec.json.Encoder().encode
+
+
+class AccessLog:
+    """One JSON line per request, buffered and written a few times a second.
+
+    Only chosen fields: method, route (the matched prefix), worker, status, times, request id.
+    Never the path, query string, headers or body — they may carry patient data or tokens.
+    """
+
+    def __init__(self, stream: object | None = None) -> None:
+        self._fd = (stream or sys.stderr).fileno()  # type: ignore[attr-defined]
+        self._lines: list[bytes] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    def write(self, method: bytes, route: str | None, worker: str | None, status: int, router_ms: float,
+              worker_ms: float | None, total_ms: float, request_id: str) -> None:
+        now = time.time()
+        self._lines.append(_encode({
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z",
+            "level": "info", "component": "access", "event": "request",
+            "method": method.decode("latin-1"), "route": route, "worker": worker, "status": status,
+            "routerTime": round(router_ms, 3), "workerTime": None if worker_ms is None else round(worker_ms, 3),
+            "totalTime": round(total_ms, 3), "request_id": request_id,
+        }) + b"\n")
+        if len(self._lines) >= FLUSH_LINES:
+            self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        lines, self._lines = self._lines, []
+        if lines:
+            try:
+                os.write(self._fd, b"".join(lines))
+            except (BlockingIOError, BrokenPipeError):
+                pass  # never stall or crash the data path over a log line
+
+
+def trace_context(header: bytes | None, span_id: str) -> bytes:
+    """The W3C traceparent to send on: the client's trace continued with our span, or a new trace."""
+    trace_id = ""
+    flags = "01"
+    if header is not None and len(header) == 55:
+        text = header.decode("latin-1").lower()
+        version, trace, _parent, sampled = text.split("-") if text.count("-") == 3 else ("", "", "", "")
+        if version == "00" and len(trace) == 32 and set(trace) <= _HEX and trace != "0" * 32 and set(sampled) <= _HEX:
+            trace_id, flags = trace, sampled
+    if not trace_id:
+        trace_id = os.urandom(16).hex()
+    return f"00-{trace_id}-{span_id}-{flags}".encode()
+
+
+async def report_forever(recorder: RequestRecorder, control_socket: Path) -> None:
+    """Send the recorder's deltas to the supervisor every second, over one kept connection."""
+    while True:
+        try:
+            _, writer = await asyncio.open_unix_connection(str(control_socket))
+            try:
+                while True:
+                    await asyncio.sleep(REPORT_SECONDS)
+                    delta = recorder.take()
+                    if delta.workers:
+                        writer.write(_encode({"op": "report", "delta": delta}) + b"\n")
+                        await writer.drain()
+            finally:
+                writer.close()
+        except (OSError, ConnectionError):
+            await asyncio.sleep(REPORT_SECONDS)
