@@ -1,9 +1,5 @@
-"""ganger-handouts-patient: Patient Handouts.
+"""ganger-handouts-patient: published handouts for patients (QR access, viewer, landing page)."""
 
-Not built yet: the worker runs and is routed, and its page says so. Its features arrive in
-their own issue.
-"""
+from .app import app
 
-from ganger.sdk import WorkerApp
-
-app = WorkerApp("ganger-handouts-patient", package=__name__)
+__all__ = ["app"]

@@ -1,9 +1,5 @@
-"""ganger-handouts-staff: Patient Handouts Management.
+"""ganger-handouts-staff: Patient Handouts Management (library, versions, publishing, QR codes)."""
 
-Not built yet: the worker runs and is routed, and its page says so. Its features arrive in
-their own issue.
-"""
+from .app import app
 
-from ganger.sdk import WorkerApp
-
-app = WorkerApp("ganger-handouts-staff", package=__name__)
+__all__ = ["app"]

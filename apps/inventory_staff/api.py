@@ -22,11 +22,6 @@ P = TypeVar("P", bound=Page)
 RECENT_MOVEMENTS = 20
 
 
-def _reading(work: Callable[[Connection], T]) -> T:
-    with store.read() as connection:
-        return work(connection)
-
-
 def _writing(work: Callable[[Connection], T]) -> T:
     """One write transaction; a unique-key race that a check could not see becomes a 409 naming the field."""
     for attempt in (1, 2):
@@ -62,7 +57,7 @@ async def list_supplies(request: Request) -> Response:
 async def _paged_listing(request: Request, schema: type[P],
                          fetch: Callable[[Connection, P], tuple[list[dict[str, Any]], int]]) -> Response:
     query = read_query(request, schema)
-    items, total = await run_in_threadpool(_reading, lambda connection: fetch(connection, query))
+    items, total = await store.run_read(lambda connection: fetch(connection, query))
     return JSONResponse(paged(items, total, query))
 
 
@@ -73,7 +68,7 @@ async def create_supply(request: Request) -> Response:
 
 async def get_supply(request: Request) -> Response:
     supply_id = request.path_params["supply_id"]
-    found = await run_in_threadpool(_reading, lambda c: ledger.supply_with_history(c, supply_id, RECENT_MOVEMENTS))
+    found = await store.run_read(lambda c: ledger.supply_with_history(c, supply_id, RECENT_MOVEMENTS))
     if found is None:
         raise HTTPException(404)
     return JSONResponse(found)
@@ -88,7 +83,7 @@ async def change_supply(request: Request) -> Response:
 
 
 async def supply_label(request: Request) -> Response:
-    found = await run_in_threadpool(_reading, lambda c: catalog.get_supply(c, request.path_params["supply_id"]))
+    found = await store.run_read(lambda c: catalog.get_supply(c, request.path_params["supply_id"]))
     if found is None:
         raise HTTPException(404)
     svg = labels.code128_svg(labels.label_code(found))
@@ -99,14 +94,14 @@ async def lookup(request: Request) -> Response:
     code = request.query_params.get("code", "")
     if not code or len(code) > 64:
         raise InvalidField(422, "code", "code: give the scanned code (1 to 64 characters)")
-    found = await run_in_threadpool(_reading, lambda c: catalog.find_by_code(c, code))
+    found = await store.run_read(lambda c: catalog.find_by_code(c, code))
     if found is None:
         return JSONResponse({"error": f"no supply has the code {code!r}", "status": 404, "field": "code"}, status_code=404)
     return JSONResponse(found)
 
 
 async def low_stock(request: Request) -> Response:
-    items = await run_in_threadpool(_reading, catalog.low_stock)
+    items = await store.run_read(catalog.low_stock)
     return JSONResponse({"items": items, "total": len(items)})
 
 
@@ -143,7 +138,7 @@ async def list_stock(request: Request) -> Response:
 
 async def export_stock(request: Request) -> Response:
     query = read_query(request, StockFilter)
-    text = await run_in_threadpool(_reading, lambda c: stock_report.stock_csv(c, query))
+    text = await store.run_read(lambda c: stock_report.stock_csv(c, query))
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="stock.csv"'})
 

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 from sqlalchemy.engine import Connection
-from starlette.concurrency import run_in_threadpool
 
 from ganger.sdk import HTTPException, Request, Response, Route, read_query
 
 from . import catalog, labels, ledger, stock_report
-from .api import RECENT_MOVEMENTS, _reading
+from .api import RECENT_MOVEMENTS
 from .schemas import KINDS, SupplyFilter
+from .store import store
 
 PAGE_SIZE = 25
 
@@ -45,7 +45,7 @@ async def home(request: Request) -> Response:
         return {"supplies": items, "total": total, "low_stock": catalog.low_stock(connection),
                 "categories": catalog.categories(connection), "locations": stock_report.locations(connection)}
 
-    data = await run_in_threadpool(_reading, work)
+    data = await store.run_read(work)
     pages = max(1, -(-data["total"] // PAGE_SIZE))
     return _render(request, "inventory.html", title="Medical Supply Inventory", query=query, pages=pages,
                       kinds=KINDS, **data)
@@ -60,7 +60,7 @@ async def supply_page(request: Request) -> Response:
             return None
         return {"supply": found, "locations": stock_report.locations(connection)}
 
-    data = await run_in_threadpool(_reading, work)
+    data = await store.run_read(work)
     if data is None:
         raise HTTPException(404)
     return _render(request, "supply.html", title=data["supply"]["name"], kinds=KINDS, **data)
@@ -68,7 +68,7 @@ async def supply_page(request: Request) -> Response:
 
 async def label_page(request: Request) -> Response:
     query = read_query(request, LabelQuery)
-    found = await run_in_threadpool(_reading, lambda c: catalog.get_supply(c, request.path_params["supply_id"]))
+    found = await store.run_read(lambda c: catalog.get_supply(c, request.path_params["supply_id"]))
     if found is None:
         raise HTTPException(404)
     return _render(request, "label.html", title=f"Label: {found['name']}", supply=found,

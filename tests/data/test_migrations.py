@@ -16,6 +16,7 @@ from .fixtures import Database
 
 OWNED_STORES = [
     ("apps.inventory_staff.store", "apps.inventory_staff.tables"),
+    ("apps.handouts_staff.store", "apps.handouts_staff.tables"),
 ]
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TypeVar
+
+import anyio.to_thread
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import Connection
@@ -13,6 +16,8 @@ from ..settings import from_environment
 from . import _migrate
 from ._engine import WRITE_OPTION, create_store_engine
 from ._location import Location, locate
+
+T = TypeVar("T")
 
 
 class Store:
@@ -81,6 +86,22 @@ class Store:
         """A write transaction: all of it commits on normal exit or none of it does."""
         with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection, connection.begin():
             yield connection
+
+    async def run_read(self, work: Callable[[Connection], T]) -> T:
+        """`work` in a read transaction, on a worker thread so the event loop never waits on the database."""
+        return await anyio.to_thread.run_sync(self._in_read, work)
+
+    async def run_write(self, work: Callable[[Connection], T]) -> T:
+        """`work` in a write transaction, on a worker thread."""
+        return await anyio.to_thread.run_sync(self._in_write, work)
+
+    def _in_read(self, work: Callable[[Connection], T]) -> T:
+        with self.read() as connection:
+            return work(connection)
+
+    def _in_write(self, work: Callable[[Connection], T]) -> T:
+        with self.write() as connection:
+            return work(connection)
 
     def has_table(self, table: str) -> bool:
         with self.engine.connect() as connection:

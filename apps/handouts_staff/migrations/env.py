@@ -1,0 +1,3 @@
+from ganger.sdk import run_migrations
+
+run_migrations()
