@@ -73,10 +73,10 @@ def database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
     try:
         yield Database("postgresql", tmp_path, url)
     finally:
-        _drop_schemas(url)
+        drop_schemas(url)
 
 
-def _drop_schemas(url: str) -> None:
+def drop_schemas(url: str) -> None:
     """Each test starts from an empty database: every store's schema goes."""
     import sqlalchemy as sa
 
