@@ -172,6 +172,13 @@ def _resolve(doc: ManifestDocument, source: str, file: str, *, check_modules: bo
         raise fail(f"unknown time zone {doc.warmup.timezone!r}", ("warmup",), "timezone") from exc
     if doc.router.processes < 1:
         raise fail("router processes must be at least 1", ("router",), "processes")
+    for key in ("max_request_line_bytes", "max_header_bytes", "header_timeout_s", "body_idle_timeout_s",
+                "keep_alive_idle_s"):
+        if getattr(doc.router, key) <= 0:
+            raise fail(f"router {key} must be greater than 0", ("router",), key)
+    for worker in workers:
+        if worker.budgets.max_body_mb < 0:
+            raise fail("max_body_mb cannot be negative", ("workers", worker.name), "budgets")
     known_roles = {"staff", *doc.auth.roles}
     for worker in workers:
         for role in worker.roles:

@@ -16,6 +16,7 @@ class Budgets(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     concurrency: int = 1000
     bundle_kb: int = 500
     cold_start_ms: int = 200
+    max_body_mb: int = 100  # a longer request body is refused with 413 at the router
 
 
 class BudgetOverrides(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -25,6 +26,7 @@ class BudgetOverrides(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     concurrency: int | None = None
     bundle_kb: int | None = None
     cold_start_ms: int | None = None
+    max_body_mb: int | None = None
 
 
 class Profile(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -66,6 +68,13 @@ class RouterSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     slow_request_ms: float = 2000.0
     upstream_connect_timeout_s: float = 2.0
     processes: int = 1
+    # Limits on what a client may send (docs/security.md): beyond them the router answers 414 / 431,
+    # and a client slower than the deadlines loses its connection.
+    max_request_line_bytes: int = 8 * 1024
+    max_header_bytes: int = 32 * 1024
+    header_timeout_s: float = 10.0
+    body_idle_timeout_s: float = 30.0
+    keep_alive_idle_s: float = 75.0
 
 
 class Trigger(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -15,6 +15,7 @@ import logging
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from urllib.parse import quote
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ from ..identity import sign
 from ..logs import event
 from ..control import request as control_request
 from ..sessions import REFRESH_SECONDS, cookie_value, without_cookie
-from . import responses
+from . import responses, strict
 from .observe import trace_context
 from .paths import canonical_path, split_target
 from .routing import Match, host_name
@@ -48,7 +49,6 @@ ROUTER_OWNED = frozenset({b"forwarded", b"x-real-ip", b"x-request-id", b"tracepa
 RESPONSE_DROPPED = frozenset({b"server", b"x-powered-by", b"server-timing"})
 IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE", b"TRACE"})
 MAX_PENDING_BODY = 256 * 1024
-KEEP_ALIVE_IDLE_SECONDS = 75.0
 
 
 def _router_owned(name: bytes) -> bool:
@@ -64,7 +64,7 @@ class Exchange:
         "http11", "match", "target", "address", "upstream", "request_chunked", "request_complete",
         "pending", "pending_bytes", "body_sent", "response_started", "response_chunked", "response_done",
         "local", "retried", "head", "request_id", "connect_task", "path", "set_cookie", "status", "t_head",
-        "recorded",
+        "recorded", "declared_length",
     )
 
     def __init__(self, client: ClientConnection) -> None:
@@ -100,6 +100,7 @@ class Exchange:
         self.status = 0
         self.t_head = 0
         self.recorded = False
+        self.declared_length = 0
 
     # -- request side --------------------------------------------------------------------------------
     def send_upstream(self, data: bytes) -> None:
@@ -275,6 +276,9 @@ class Exchange:
             return
         self.match = match
         worker = match.route.worker
+        if self.declared_length > strict.body_limit(worker.budgets.max_body_mb):
+            self._refuse_body()
+            return
         if match.bare_prefix and worker.redirect_bare_prefix and not self.upgrade:
             location = self.path + "/" + (("?" + query.decode("latin-1")) if query else "")
             self._local(responses.redirect(location, keep_alive=self.keep_alive))
@@ -414,6 +418,12 @@ class Exchange:
                 b"connection: %s\r\n\r\n" % (len(body), b"keep-alive" if self.keep_alive else b"close"))
         self._local(head if self.method == b"HEAD" else head + body)
 
+    def _refuse_body(self) -> None:
+        """Too long to accept: answer before reading it and close, so the worker sees none of it."""
+        self.keep_alive = False
+        self.local_error(413, "The request body is larger than this application accepts.", as_json=True)
+        self.client.close()
+
     def _sign_in_required(self, query: bytes, accept: bytes | None) -> None:
         """Signed out: browsers go to the sign-in page and come back; API callers get 401."""
         prefix = self.match.matched_prefix if self.match else ""
@@ -500,7 +510,8 @@ class ClientConnection(asyncio.Protocol):
     def __init__(self, ctx: RouterContext) -> None:
         self.ctx = ctx
         self.transport: asyncio.Transport | None = None
-        self.parser = httptools.HttpRequestParser(self)
+        self.limits = strict.limits(ctx.manifest)
+        self.parser = strict.request_parser(self)
         self.peer = b"unknown"
         self.building: Exchange | None = None
         self.active: Exchange | None = None
@@ -510,6 +521,11 @@ class ClientConnection(asyncio.Protocol):
         self.upgrading = False
         self._paused_for: set[str] = set()
         self._idle_timer: asyncio.TimerHandle | None = None
+        self._deadline: asyncio.TimerHandle | None = None  # request head, then body idle
+        self.head_bytes = 0  # bytes of the request head so far; -1 while reading a body
+        self.body_bytes = 0
+        self.body_limit = self.limits.max_body
+        self.body_seen_at = 0.0
 
     # -- asyncio callbacks ------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -521,11 +537,13 @@ class ClientConnection(asyncio.Protocol):
             self.peer = b"unix"
         self.ctx.connections.add(self)
         self._arm_idle()
+        self._arm_deadline(self.limits.header_timeout, self._head_expired)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.ctx.connections.discard(self)
         self._disarm_idle()
+        self._cancel_deadline()
         for exchange in [self.active, *self.queue]:
             if exchange is None:
                 continue
@@ -545,6 +563,8 @@ class ClientConnection(asyncio.Protocol):
             if self.active is not None:
                 self.active.send_upstream(data)
             return
+        if self.head_bytes >= 0:
+            self.head_bytes += len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade as upgrade:
@@ -554,6 +574,9 @@ class ClientConnection(asyncio.Protocol):
                 self.active.send_upstream(rest)
         except httptools.HttpParserError as exc:
             self._bad_request(exc)
+        else:
+            if self.head_bytes > self.limits.max_head:
+                self._bad_request(strict.Refusal(431, "the request headers are too large"))
 
     def pause_writing(self) -> None:
         if self.active is not None and self.active.upstream is not None and self.active.upstream.transport:
@@ -566,10 +589,13 @@ class ClientConnection(asyncio.Protocol):
     # -- httptools callbacks ----------------------------------------------------------------------------
     def on_message_begin(self) -> None:
         self.building = Exchange(self)
+        self._arm_deadline(self.limits.header_timeout, self._head_expired)
 
     def on_url(self, url: bytes) -> None:
         assert self.building is not None
         self.building.url += url
+        if len(self.building.url) > self.limits.max_request_line:
+            raise strict.Refusal(414, "the request target is too long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         assert self.building is not None
@@ -581,21 +607,42 @@ class ClientConnection(asyncio.Protocol):
         exchange.method = self.parser.get_method()
         exchange.keep_alive = self.parser.should_keep_alive() and not self.ctx.draining
         exchange.upgrade = self.parser.should_upgrade()
-        exchange.http11 = self.parser.get_http_version() == "1.1"
-        exchange.request_chunked = any(n.lower() == b"transfer-encoding" for n, _ in exchange.headers)
+        version = self.parser.get_http_version()
+        exchange.http11 = version == "1.1"
+        length = strict.check_head(exchange.headers, version, self.limits.max_header)
+        if length > self.limits.max_body:
+            raise strict.Refusal(413, "the request body is larger than the router accepts")
+        exchange.request_chunked = length == strict.CHUNKED
+        exchange.declared_length = length
+        self.head_bytes = -1
+        self.body_bytes = 0
+        if length == strict.NO_BODY:
+            self._cancel_deadline()
+        else:
+            self.body_seen_at = asyncio.get_running_loop().time()
+            self._arm_deadline(self.limits.body_idle_timeout, self._body_expired)
         if self.active is None:
             self.active = exchange
             exchange.start()
+            if exchange.match is not None:
+                self.body_limit = strict.body_limit(exchange.match.route.worker.budgets.max_body_mb)
         else:
             self.queue.append(exchange)
             self.pause_reading("pipeline")
 
     def on_body(self, body: bytes) -> None:
         if self.building is not None:
+            self.body_bytes += len(body)
+            if self.body_bytes > self.body_limit:
+                raise strict.Refusal(413, "the request body is larger than this application accepts")
+            self.body_seen_at = asyncio.get_running_loop().time()
             self.building.on_request_body(body)
 
     def on_message_complete(self) -> None:
         exchange, self.building = self.building, None
+        self.head_bytes = 0
+        self.body_limit = self.limits.max_body
+        self._cancel_deadline()
         if exchange is None:
             return
         if exchange is self.active:
@@ -657,14 +704,19 @@ class ClientConnection(asyncio.Protocol):
         if self.active is not None and self.active.response_started:
             self.abort()
             return
-        body = responses.error(400, f"The request could not be parsed: {exc}", as_json=True, keep_alive=False)
+        refusal = exc if isinstance(exc, strict.Refusal) else exc.__context__
+        if isinstance(refusal, strict.Refusal):
+            body = responses.error(refusal.status, f"The request was refused: {refusal}", as_json=True,
+                                   keep_alive=False)
+        else:
+            body = responses.error(400, f"The request could not be parsed: {exc}", as_json=True, keep_alive=False)
         self.write(body)
         self.close()
 
     def _arm_idle(self) -> None:
         if self._idle_timer is None and not self.closed:
             loop = asyncio.get_running_loop()
-            self._idle_timer = loop.call_later(KEEP_ALIVE_IDLE_SECONDS, self._idle_expired)
+            self._idle_timer = loop.call_later(self.limits.keep_alive_idle, self._idle_expired)
 
     def _disarm_idle(self) -> None:
         if self._idle_timer is not None:
@@ -675,3 +727,42 @@ class ClientConnection(asyncio.Protocol):
         self._idle_timer = None
         if self.idle:
             self.close()
+
+    def _arm_deadline(self, seconds: float, expired: Callable[[], None]) -> None:
+        self._cancel_deadline()
+        if not self.closed:
+            self._deadline = asyncio.get_running_loop().call_later(seconds, expired)
+
+    def _cancel_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _head_expired(self) -> None:
+        """Slowloris: a request head must arrive whole within the deadline, however it trickles in."""
+        self._deadline = None
+        if self.building is None:
+            self.close()
+        else:
+            self._timed_out("the request headers did not arrive in time")
+
+    def _body_expired(self) -> None:
+        """The body must keep moving; while the router itself holds the client back, it is not idle."""
+        self._deadline = None
+        if self.building is None or self.closed:
+            return
+        loop = asyncio.get_running_loop()
+        quiet = loop.time() - self.body_seen_at
+        if self._paused_for or quiet < self.limits.body_idle_timeout:
+            self.body_seen_at = loop.time() if self._paused_for else self.body_seen_at
+            self._arm_deadline(self.limits.body_idle_timeout - (0 if self._paused_for else quiet), self._body_expired)
+            return
+        self._timed_out("the request body stopped arriving")
+
+    def _timed_out(self, reason: str) -> None:
+        active = self.active
+        if active is not None and active.response_started:
+            self.close() if active.response_done else self.abort()
+            return
+        self.write(responses.error(408, f"The request was refused: {reason}", as_json=True, keep_alive=False))
+        self.close()
