@@ -28,7 +28,10 @@ from ..control.server import ControlServer
 from ..monitoring import RouterDelta
 from ..monitoring.aggregate import Aggregate
 from ..monitoring.exposition import render
+from ..monitoring.incidents import IncidentLog
+from ..monitoring.workers import WorkerMetricsCache
 from ..errors import RuntimeStartError
+from ..identity import load_secret
 from ..logs import event
 from ..manifest import Manifest, Worker
 from ..settings import Settings
@@ -91,10 +94,14 @@ class Supervisor:
         self.stopping = False
         self.aggregate = Aggregate()
         self.start_seconds: dict[str, deque[float]] = {}
+        self.incidents = IncidentLog()
+        self.worker_metrics = WorkerMetricsCache(self.snapshot, load_secret(settings.data_dir))
         self.control = ControlServer(settings.control_socket, self.snapshot, {
             "report": self._report,
-            "metrics": lambda _: {"text": render(self.aggregate, self.snapshot(), self._start_lists()).decode()},
+            "metrics": lambda _: {"text": render(self.aggregate, self.snapshot(), self._start_lists()).decode()
+                                  + self.worker_metrics.text},
             "history": lambda _: self.aggregate.history(),
+            "incidents": lambda _: self.incidents.document(),
         })
         self.units: dict[str, Unit] = {}
         self.router = Unit(name="router", version=tree_version(_package_dir("ganger")), worker=None)
@@ -165,6 +172,7 @@ class Supervisor:
     def _changed(self, unit: Unit) -> Callable[[], None]:
         def changed() -> None:
             unit.changed_at = time.time()
+            self.incidents.phase(unit.name, unit.phase())
             self.control.publish()
         return changed
 
@@ -201,6 +209,7 @@ class Supervisor:
         for replica in self.router.replicas:
             self._watchers.append(asyncio.create_task(self._watch(self.router, replica)))
         self._watchers.append(asyncio.create_task(self._sample_memory()))
+        self._watchers.append(asyncio.create_task(self.worker_metrics.run(self._stop)))
         self.ready = True
         self.control.publish()
         failed = [u.name for u in self.units.values() if u.phase() not in ("ready", "external")]
@@ -217,6 +226,8 @@ class Supervisor:
             durations.append(replica.ready_at - replica.started_at)
             self.aggregate.cold_start(unit.name)
         if not ok:
+            self.incidents.record(unit.name, "start-failed", replica=replica.index, pid=replica.pid,
+                                  exit_code=replica.exit_code)
             event(log, logging.ERROR, "replica failed to start", worker=unit.name, replica=replica.index,
                   exit_code=replica.process.returncode if replica.process else None)
         return ok
@@ -230,6 +241,7 @@ class Supervisor:
                 if self.stopping:
                     return
                 replica.phase = "crashed"
+                self.incidents.record(unit.name, "exited", replica=replica.index, pid=replica.pid, exit_code=code)
                 self._changed(unit)()
                 event(log, logging.ERROR, "replica exited", worker=unit.name, replica=replica.index,
                       pid=replica.pid, exit_code=code)
@@ -242,6 +254,7 @@ class Supervisor:
             backoff = min(backoff * 2, BACKOFF_MAX_SECONDS)
             replica.restarts += 1
             if await self._start_replica(unit, replica):
+                self.incidents.record(unit.name, "restarted", replica=replica.index, pid=replica.pid)
                 event(log, logging.INFO, "replica restarted", worker=unit.name, replica=replica.index,
                       pid=replica.pid, restarts=replica.restarts)
 

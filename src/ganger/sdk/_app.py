@@ -26,6 +26,7 @@ from ._assets import IMMUTABLE, AssetStore
 from ._data import stores_lifespan
 from ._headers import ForwardedPrefix, SecurityHeaders, patient_headers, staff_headers
 from ._identity import VerifiedIdentity
+from ._metrics import MetricsEndpoint, RequestCounts, RequestMetrics, install_trace_logging
 from ._page import PageRenderer
 
 _SDK_STATIC = Path(__file__).parent / "static"
@@ -92,7 +93,11 @@ class WorkerApp:
         inner: ASGIApp = self.starlette
         if self.worker.auth_required:
             inner = VerifiedIdentity(inner, load_secret(from_environment().data_dir), self.worker.roles)
-        self._asgi = ForwardedPrefix(SecurityHeaders(inner, kind_headers))
+        self.request_counts = RequestCounts()
+        counted = RequestMetrics(SecurityHeaders(inner, kind_headers), self.request_counts)
+        secret = lambda: load_secret(from_environment().data_dir)  # noqa: E731
+        self._asgi = MetricsEndpoint(ForwardedPrefix(counted), self.request_counts, secret)
+        install_trace_logging()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._asgi(scope, receive, send)
