@@ -24,7 +24,10 @@ test: $(STAMP)
 check: $(STAMP)
 	$(VENV)/bin/ganger check
 
+# The router benchmark: installs nginx and wrk (apt, as root) and the `bench` extra if missing,
+# runs ~3 minutes on loopback only, and rewrites its section of docs/benchmarks.md.
 bench: $(STAMP)
+	$(PYTHON) -m pip install --quiet -e '.[test,bench]'
 	$(PYTHON) -m bench
 
 clean:

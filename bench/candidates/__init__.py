@@ -1,0 +1,1 @@
+"""Alternative proxies the router is compared with in the same run (bench-time dependencies only)."""
