@@ -13,32 +13,59 @@ from ..data import Store
 from ..data import run_environment as run_migrations
 from ..identity import User
 from ..manifest import Manifest, Worker
+from ..monitoring.aggregate import MinuteDocument
+from ..monitoring.incidents import Incident
+from ..monitoring.integrations import DatabaseCheck, DiskUsage, SignInSettings
+from ..monitoring.percentiles import bucket_quantile, merge_buckets
+from ..monitoring.recorder import BUCKETS as LATENCY_BUCKETS
 from ._app import WorkerApp
 from ._data import InvalidField, read_json, read_query
 from ._identity import current_user, require_role
-from ._runtime import runtime_state
+from ._runtime import (
+    bundle_report,
+    data_disk,
+    database_checks,
+    runtime_history,
+    runtime_incidents,
+    runtime_state,
+    sign_in_settings,
+)
 
 __all__ = [
+    "DatabaseCheck",
+    "DiskUsage",
     "HTMLResponse",
     "HTTPException",
+    "Incident",
     "InvalidField",
     "JSONResponse",
+    "LATENCY_BUCKETS",
     "Manifest",
+    "MinuteDocument",
     "PlatformState",
     "RedirectResponse",
     "ReplicaState",
     "Request",
     "Response",
     "Route",
+    "SignInSettings",
     "Store",
     "User",
     "Worker",
     "WorkerApp",
     "WorkerState",
+    "bucket_quantile",
+    "bundle_report",
     "current_user",
+    "data_disk",
+    "database_checks",
+    "merge_buckets",
     "read_json",
     "read_query",
     "require_role",
     "run_migrations",
+    "runtime_history",
+    "runtime_incidents",
     "runtime_state",
+    "sign_in_settings",
 ]
