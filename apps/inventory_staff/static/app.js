@@ -108,6 +108,11 @@ async function handleCode(code) {
   const { movement, supply } = result.data;
   const verb = { receive: "Received", use: "Used", count: "Counted", adjust: "Adjusted" }[movement.kind];
   say(`${verb} ${movement.quantity} × ${supply.name} at ${movement.location}: now ${movement.balance} ${supply.unit} there, ${supply.onHand} in all.`, true);
+  const row = document.querySelector(`#supplies tr[data-supply="${supply.id}"]`);
+  if (row) {
+    row.querySelector("td.num").textContent = `${supply.onHand} ${supply.unit}`;
+    row.classList.toggle("low", supply.low);
+  }
   await refreshLowStock();
 }
 
