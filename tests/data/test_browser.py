@@ -1,11 +1,13 @@
 """In real headless Chromium, as staff and then as a patient: sign in, add a supply, receive stock
 by typing a barcode and Enter (as a USB scanner does), see it in low stock; write and publish a
-handout, then open its QR target on the patient host. Screenshots go to docs/screenshots/.
+handout, then open its QR target on the patient host. Screenshots go to the test's temporary
+folder, or to GANGER_SCREENSHOTS (`GANGER_SCREENSHOTS=docs/screenshots` refreshes the committed ones).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,6 @@ from tests.support.platform import ROOT, RunningPlatform, start_platform
 from .cdp import CHROMIUM, Browser
 from .test_through_platform import trimmed_manifest
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 pytestmark = pytest.mark.skipif(shutil.which("chromium") is None and not Path(CHROMIUM).exists(),
                                 reason="Debian's chromium is not installed (apt-get install chromium)")
@@ -29,6 +30,12 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatfo
     running = start_platform(folder / "data", manifest=trimmed_manifest(folder), env={"DATABASE_URL": ""})
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get("GANGER_SCREENSHOTS")
+    return (ROOT / chosen) if chosen else tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +65,8 @@ def fill(browser: Browser, form: str, values: dict[str, object]) -> None:
         f.requestSubmit(); }})()""")
 
 
-def test_staff_add_a_supply_receive_by_barcode_and_see_low_stock(browser: Browser, platform: RunningPlatform) -> None:
+def test_staff_add_a_supply_receive_by_barcode_and_see_low_stock(browser: Browser, platform: RunningPlatform,
+                                                                  shots: Path) -> None:
     sign_in(browser, platform, "/inventory/")
     assert "No supplies yet" in browser.evaluate("document.body.innerText")
     fill(browser, "add-supply", {"name": "Lidocaine 1% 10 ml", "sku": "LID-10", "barcode": "4006381333931",
@@ -76,15 +84,16 @@ def test_staff_add_a_supply_receive_by_barcode_and_see_low_stock(browser: Browse
     low = browser.wait_for("document.getElementById('low-stock').textContent.includes('Lidocaine') && "
                            "document.getElementById('low-stock').textContent")
     assert "3 vial" in low
-    browser.screenshot(SCREENSHOTS / "inventory.png")
+    browser.screenshot(shots / "inventory.png")
     browser.goto(f"http://localhost:{platform.port}/inventory/supplies/1")
-    browser.screenshot(SCREENSHOTS / "inventory-supply.png")
+    browser.screenshot(shots / "inventory-supply.png")
     browser.goto(f"http://localhost:{platform.port}/inventory/supplies/1/label?copies=4")
     browser.wait_for("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
-    browser.screenshot(SCREENSHOTS / "inventory-labels.png")
+    browser.screenshot(shots / "inventory-labels.png")
 
 
-def test_staff_publish_a_handout_and_a_patient_opens_its_qr_target(browser: Browser, platform: RunningPlatform) -> None:
+def test_staff_publish_a_handout_and_a_patient_opens_its_qr_target(browser: Browser, platform: RunningPlatform,
+                                                                   shots: Path) -> None:
     sign_in(browser, platform, "/handouts/")
     fill(browser, "new-handout", {"title": "Caring for your biopsy site", "category": "Wound care", "language": "en",
                                   "body": "# After your biopsy\n\n1. Keep the bandage **dry** for 24 hours.\n"
@@ -94,7 +103,7 @@ def test_staff_publish_a_handout_and_a_patient_opens_its_qr_target(browser: Brow
     browser.evaluate("document.querySelector('[data-action=publish]').click()")
     browser.wait_for("document.getElementById('patient-url') !== null")
     browser.wait_for("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
-    browser.screenshot(SCREENSHOTS / "handouts-editor.png")
+    browser.screenshot(shots / "handouts-editor.png")
     target = browser.evaluate("fetch('/handouts/api/handouts/1').then(r => r.json()).then(h => h.qrTarget)")
     assert target.startswith(f"http://handouts.localhost:{platform.port}/qr/")
 
@@ -104,7 +113,7 @@ def test_staff_publish_a_handout_and_a_patient_opens_its_qr_target(browser: Brow
     text = browser.evaluate("document.querySelector('article').innerText")
     assert "After your biopsy" in text and "Keep the bandage dry for 24 hours." in text
     assert browser.evaluate("document.querySelector('.staff-nav') === null")
-    browser.screenshot(SCREENSHOTS / "handout-patient.png")
+    browser.screenshot(shots / "handout-patient.png")
     browser.goto(f"http://handouts.localhost:{platform.port}/")
-    browser.screenshot(SCREENSHOTS / "handouts-patient-list.png")
+    browser.screenshot(shots / "handouts-patient-list.png")
     browser.viewport(1280, 900)
