@@ -1,9 +1,5 @@
-"""ganger-dashboard-staff: Platform Dashboard.
+"""ganger-dashboard-staff: Platform Dashboard (requests, latency, errors, memory, cold starts, success metrics)."""
 
-Not built yet: the worker runs and is routed, and its page says so. Its features arrive in
-their own issue.
-"""
+from .app import app
 
-from ganger.sdk import WorkerApp
-
-app = WorkerApp("ganger-dashboard-staff", package=__name__)
+__all__ = ["app"]
