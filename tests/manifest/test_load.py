@@ -71,10 +71,10 @@ def test_missing_worker_module_fails_naming_its_line(tmp_path: Path) -> None:
 
 
 def test_wrong_type_fails_naming_its_line(tmp_path: Path) -> None:
-    text = GOOD.replace('replicas', 'replicas', 1).replace('prefix = "/l10"', 'prefix = "/l10"\nreplicas = "two"')
+    text = GOOD.replace('replicas', 'replicas', 1).replace('prefix = "/l10"', 'prefix = "/l10"\nmin_replicas = "two"')
     with pytest.raises(ManifestError, match="Expected `int`") as caught:
         load_manifest(write(tmp_path, text))
-    assert caught.value.line == line_of(text, 'replicas = "two"')
+    assert caught.value.line == line_of(text, 'min_replicas = "two"')
 
 
 def test_prefix_with_dot_segments_is_refused(tmp_path: Path) -> None:

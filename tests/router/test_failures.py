@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 
-from tests.support.platform import RunningPlatform, replica_pids
+from tests.support.platform import RunningPlatform, worker_pids
 
 
 def test_worker_that_is_not_there_gets_503_json_for_api_callers(echo_platform: RunningPlatform,
@@ -37,7 +37,7 @@ def test_post_that_crashed_its_worker_is_not_replayed_on_another_replica(echo_pl
 
 def test_killed_worker_comes_back_while_others_answer_without_errors(echo_platform: RunningPlatform,
                                                                      echo_session: str) -> None:
-    (victim,) = replica_pids(echo_platform, "ganger.runtime.replica", "echo-other")
+    (victim,) = worker_pids(echo_platform, "echo-other")
     errors: list[str] = []
     answered = [0]
     stop = threading.Event()
@@ -62,7 +62,7 @@ def test_killed_worker_comes_back_while_others_answer_without_errors(echo_platfo
     assert errors == []
     assert answered[0] > 20
     assert back < 5.0
-    (successor,) = replica_pids(echo_platform, "ganger.runtime.replica", "echo-other")
+    (successor,) = worker_pids(echo_platform, "echo-other")
     assert successor != victim
     assert echo_platform.request("GET", "/other/", session=echo_session).status == 200
 

@@ -179,3 +179,13 @@ def replica_pids(platform: RunningPlatform, module: str = "ganger.router.server"
         if module in command and (worker is None or worker in command):
             found.append(child.pid)
     return found
+
+
+def worker_pids(platform: RunningPlatform, worker: str) -> list[int]:
+    """PIDs of `worker`'s ready replicas, from the runtime's own state (forked replicas share a command line)."""
+    import asyncio
+
+    from ganger.control import fetch_state
+
+    state = asyncio.run(fetch_state(platform.data_dir / "run" / "control.sock"))
+    return [r.pid for r in state.workers[worker].replicas if r.pid and r.phase == "ready"]

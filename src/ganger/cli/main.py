@@ -46,7 +46,7 @@ async def _up(manifest: Manifest, settings: Settings) -> int:
         print(f"ganger: {exc}", file=sys.stderr)
         return 1
     state = supervisor.snapshot()
-    not_ready = [name for name, w in state.workers.items() if w.phase not in ("ready", "external")]
+    not_ready = [name for name, w in state.workers.items() if w.phase not in ("ready", "external", "idle")]
     print("\n".join(_urls(manifest, settings)), flush=True)
     if not_ready:
         print(f"Platform up, but not ready: {', '.join(not_ready)} (restarting with backoff)", flush=True)

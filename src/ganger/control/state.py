@@ -27,15 +27,25 @@ class ReplicaState(msgspec.Struct, frozen=True):
 
 class WorkerState(msgspec.Struct, frozen=True):
     name: str
-    phase: Literal["starting", "ready", "degraded", "down", "stopped", "external"]
+    phase: Literal["starting", "ready", "degraded", "down", "stopped", "external", "idle"]
     version: str
     replicas: list[ReplicaState]
     restarts: int = 0
     changed_at: float = 0.0
+    desired: int = 0
+    reason: str = ""  # why `desired` replicas: "min", "warm-up: …", "forecast", "load", "demand", "idle"
+    cold_starts: int = 0
 
     @property
     def ready_addresses(self) -> list[str]:
         return [r.address for r in self.replicas if r.phase == "ready"]
+
+
+class WarmWindow(msgspec.Struct, frozen=True):
+    worker: str
+    reason: str
+    start: str  # ISO 8601, clinic time zone
+    end: str
 
 
 class PlatformState(msgspec.Struct, frozen=True):
@@ -44,6 +54,8 @@ class PlatformState(msgspec.Struct, frozen=True):
     workers: dict[str, WorkerState]
     router: list[ReplicaState] = []
     ready: bool = False
+    now: str = ""  # the runtime's clock (injectable in tests), clinic time zone
+    warm_windows: list[WarmWindow] = []
 
 
 encode = msgspec.json.Encoder().encode

@@ -15,7 +15,16 @@ import msgspec
 from ..errors import ManifestError
 from ._locate import locate
 from ._model import Manifest, Worker
-from ._schema import AuthSection, Budgets, ManifestDocument, PlatformSection, RouterSection, WarmupSection, WorkerSpec
+from ._schema import (
+    AuthSection,
+    Budgets,
+    ManifestDocument,
+    PlatformSection,
+    RouterSection,
+    RuntimeSection,
+    WarmupSection,
+    WorkerSpec,
+)
 
 AUTH_PREFIX = "/auth"
 _WORKER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
@@ -52,6 +61,7 @@ def _convert(raw: dict[str, Any], source: str, file: str) -> ManifestDocument:
         "router": RouterSection,
         "warmup": WarmupSection,
         "auth": AuthSection,
+        "runtime": RuntimeSection,
     }
     for name in raw:
         if name not in {*sections, "workers", "budgets"}:
@@ -121,8 +131,11 @@ def _resolve(doc: ManifestDocument, source: str, file: str, *, check_modules: bo
                 raise fail("a patient worker needs 'host' (the subdomain it answers on)", table)
             if not _HOST_LABEL.match(host):
                 raise fail(f"host {spec.host!r} must be one DNS label, e.g. \"handouts\"", table, "host")
-        if spec.replicas < 0:
-            raise fail("replicas cannot be negative", table, "replicas")
+        maximum = spec.max_replicas if spec.max_replicas is not None else max(spec.min_replicas, 1)
+        if spec.min_replicas < 0:
+            raise fail("min_replicas cannot be negative", table, "min_replicas")
+        if maximum < max(spec.min_replicas, 1):
+            raise fail("max_replicas must be at least min_replicas and at least 1", table, "max_replicas")
         if ":" not in spec.entry:
             raise fail(f"entry {spec.entry!r} must be 'package.module:attribute'", table, "entry")
         if check_modules and spec.upstream is None and not _module_exists(spec.entry.partition(":")[0], Path(file).resolve().parent):
@@ -146,7 +159,9 @@ def _resolve(doc: ManifestDocument, source: str, file: str, *, check_modules: bo
                 host=host,
                 prefix=prefix,
                 auth_required=spec.auth_required if spec.auth_required is not None else spec.kind == "staff",
-                replicas=spec.replicas,
+                min_replicas=spec.min_replicas,
+                max_replicas=maximum,
+                idle_timeout_s=spec.idle_timeout_s,
                 redirect_bare_prefix=spec.redirect_bare_prefix,
                 upstream=spec.upstream,
                 budgets=budgets,
@@ -166,6 +181,9 @@ def _resolve(doc: ManifestDocument, source: str, file: str, *, check_modules: bo
     for trigger in doc.warmup.triggers:
         if not _CLOCK.match(trigger.at):
             raise fail(f"trigger {trigger.name!r} time {trigger.at!r} must be HH:MM", ("warmup",), "triggers")
+        for name in trigger.workers or []:
+            if name not in names:
+                raise fail(f"trigger {trigger.name!r} names {name!r}, which is not a worker", ("warmup",), "triggers")
     try:
         zoneinfo.ZoneInfo(doc.warmup.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
@@ -190,6 +208,7 @@ def _resolve(doc: ManifestDocument, source: str, file: str, *, check_modules: bo
         router=doc.router,
         warmup=doc.warmup,
         auth=doc.auth,
+        runtime=doc.runtime,
         workers=tuple(workers),
         services=(_auth_service(defaults["staff"]),),
     )
@@ -199,7 +218,8 @@ def _auth_service(budgets: Budgets) -> Worker:
     """Sign-in runs as its own process, so the router never holds OIDC client secrets or libraries."""
     return Worker(
         name="ganger-auth", kind="staff", description="Staff Sign-in", entry="ganger.auth.app:app", host=None,
-        prefix=AUTH_PREFIX, auth_required=False, replicas=1, redirect_bare_prefix=True, upstream=None,
+        prefix=AUTH_PREFIX, auth_required=False, min_replicas=1, max_replicas=1, idle_timeout_s=900.0,
+        redirect_bare_prefix=True, upstream=None,
         budgets=budgets, profile=None,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._schema import AuthSection, Budgets, Kind, PlatformSection, Profile, RouterSection, WarmupSection
+from ._schema import AuthSection, Budgets, Kind, PlatformSection, Profile, RouterSection, RuntimeSection, WarmupSection
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +17,9 @@ class Worker:
     host: str | None
     prefix: str
     auth_required: bool
-    replicas: int
+    min_replicas: int
+    max_replicas: int
+    idle_timeout_s: float
     redirect_bare_prefix: bool
     upstream: str | None
     budgets: Budgets
@@ -41,6 +43,7 @@ class Manifest:
     router: RouterSection
     warmup: WarmupSection
     auth: AuthSection
+    runtime: RuntimeSection
     workers: tuple[Worker, ...]
     services: tuple[Worker, ...] = ()
 

@@ -43,7 +43,9 @@ class WorkerSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     prefix: str = "/"
     host: str | None = None
     auth_required: bool | None = None
-    replicas: int = 1
+    min_replicas: int = 1
+    max_replicas: int | None = None
+    idle_timeout_s: float = 900.0
     redirect_bare_prefix: bool = True
     upstream: str | None = None
     budgets: BudgetOverrides = BudgetOverrides()
@@ -80,12 +82,25 @@ class RouterSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 class Trigger(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     name: str
     at: str
+    workers: list[str] | None = None  # default: always-warm workers and those whose profile peaks then
+
+
+class RuntimeSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """How the runtime starts and scales replicas."""
+
+    zygote: bool = True  # fork workers from a pre-initialised parent (GANGER_ZYGOTE=0 turns it off)
+    scale_up_in_flight: int = 8  # in-flight requests per replica that add a replica (up to max_replicas)
+    scale_down_after_s: float = 30.0  # calm this long before a replica added for load is removed
+    hold_request_s: float = 10.0  # a request for a worker with no replica waits this long for one
 
 
 class WarmupSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     timezone: str = "UTC"
     always_warm: list[str] = msgspec.field(default_factory=list)
     triggers: list[Trigger] = msgspec.field(default_factory=list)
+    lead_minutes: int = 10  # start the trigger's workers this long before it
+    hold_minutes: int = 60  # and keep them warm this long after
+    forecast_min_requests: float = 3.0  # learned demand per hour that earns a warm-up
 
 
 class AuthSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -107,3 +122,4 @@ class ManifestDocument(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     budgets: dict[Kind, Budgets] = msgspec.field(default_factory=dict)
     warmup: WarmupSection = WarmupSection()
     auth: AuthSection = AuthSection()
+    runtime: RuntimeSection = RuntimeSection()

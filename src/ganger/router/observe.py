@@ -72,19 +72,38 @@ def trace_context(header: bytes | None, span_id: str) -> bytes:
     return f"00-{trace_id}-{span_id}-{flags}".encode()
 
 
-async def report_forever(recorder: RequestRecorder, control_socket: Path) -> None:
-    """Send the recorder's deltas to the supervisor every second, over one kept connection."""
-    while True:
-        try:
-            _, writer = await asyncio.open_unix_connection(str(control_socket))
+class ControlLink:
+    """One kept connection to the supervisor for what the router tells it: counters every second,
+    and at once, demands for replicas of workers that have none ready."""
+
+    def __init__(self, recorder: RequestRecorder, control_socket: Path) -> None:
+        self.recorder = recorder
+        self.control_socket = control_socket
+        self._urgent: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def demand(self, worker: str) -> None:
+        self._urgent.put_nowait(_encode({"op": "demand", "worker": worker}) + b"\n")
+
+    async def run(self) -> None:
+        while True:
             try:
-                while True:
-                    await asyncio.sleep(REPORT_SECONDS)
-                    delta = recorder.take()
-                    if delta.workers:
-                        writer.write(_encode({"op": "report", "delta": delta}) + b"\n")
-                        await writer.drain()
-            finally:
-                writer.close()
-        except (OSError, ConnectionError):
-            await asyncio.sleep(REPORT_SECONDS)
+                _, writer = await asyncio.open_unix_connection(str(self.control_socket))
+                try:
+                    await self._send(writer)
+                finally:
+                    writer.close()
+            except (OSError, ConnectionError):
+                await asyncio.sleep(REPORT_SECONDS)
+
+    async def _send(self, writer: asyncio.StreamWriter) -> None:
+        deadline = time.monotonic() + REPORT_SECONDS
+        while True:
+            try:
+                line = await asyncio.wait_for(self._urgent.get(), max(deadline - time.monotonic(), 0.001))
+                writer.write(line)
+            except TimeoutError:
+                deadline = time.monotonic() + REPORT_SECONDS
+                delta = self.recorder.take()
+                if delta.workers:
+                    writer.write(_encode({"op": "report", "delta": delta}) + b"\n")
+            await writer.drain()

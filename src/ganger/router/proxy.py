@@ -64,7 +64,7 @@ class Exchange:
         "http11", "match", "target", "address", "upstream", "request_chunked", "request_complete",
         "pending", "pending_bytes", "body_sent", "response_started", "response_chunked", "response_done",
         "local", "retried", "head", "request_id", "connect_task", "path", "set_cookie", "status", "t_head",
-        "recorded", "declared_length",
+        "recorded", "declared_length", "accept", "hold_timer",
     )
 
     def __init__(self, client: ClientConnection) -> None:
@@ -100,6 +100,8 @@ class Exchange:
         self.status = 0
         self.t_head = 0
         self.recorded = False
+        self.accept: bytes | None = None
+        self.hold_timer: asyncio.TimerHandle | None = None
         self.declared_length = 0
 
     # -- request side --------------------------------------------------------------------------------
@@ -309,6 +311,9 @@ class Exchange:
     def dispatch(self, exclude: str | None, accept: bytes | None = None) -> None:
         assert self.target is not None and self.match is not None
         address = self.target.choose(exclude=exclude) or (exclude if self.retried else None)
+        if address is None and not self.target.static and self.target.phase != "stopped" and not self.retried:
+            self._hold(accept)
+            return
         if address is None:
             phase = self.target.phase
             message = (
@@ -326,6 +331,29 @@ class Exchange:
             self._attach(connection)
         else:
             self.connect_task = asyncio.get_running_loop().create_task(self._connect(address, accept))
+
+    def _hold(self, accept: bytes | None) -> None:
+        """No replica is ready (scaled to zero, or starting): wait a bounded time for one."""
+        assert self.target is not None
+        ctx = self.client.ctx
+        self.accept = accept
+        ctx.link.demand(self.target.name)
+        self.target.hold(self._resume)
+        self.hold_timer = asyncio.get_running_loop().call_later(ctx.hold_seconds, self._hold_expired)
+
+    def _resume(self) -> None:
+        if self.hold_timer is None:
+            return  # already answered
+        self.hold_timer.cancel()
+        self.hold_timer = None
+        if not self.client.closed:
+            self.dispatch(None, self.accept)
+
+    def _hold_expired(self) -> None:
+        self.hold_timer = None
+        if not self.client.closed:
+            self.local_error(503, "The application is starting; it did not become ready in time.", retry_after=2,
+                             accept=self.accept, worker=self.target.name if self.target else None)
 
     async def _connect(self, address: str, accept: bytes | None) -> None:
         try:

@@ -99,9 +99,12 @@ def health_document(manifest: Manifest, targets: Targets, environment: str, star
             target = targets.by_name[name]
             worker_state = state.workers.get(name) if state else None
             phase = target.phase if worker_state is None else worker_state.phase
-            if phase not in ("ready", "external"):
+            if phase not in ("ready", "external", "idle"):
                 healthy = False
             described[name] = {"state": phase, "readyReplicas": len(target.addresses)}
+            if worker_state is not None:
+                described[name].update(desired=worker_state.desired, reason=worker_state.reason,
+                                       coldStarts=worker_state.cold_starts)
         return described
 
     workers = describe([w.name for w in manifest.workers])

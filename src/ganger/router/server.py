@@ -19,7 +19,7 @@ from ..control import subscribe
 from ..logs import configure, event
 from ..manifest import Manifest, load_manifest
 from ..monitoring import RequestRecorder
-from .observe import AccessLog, report_forever
+from .observe import AccessLog, ControlLink
 from ..settings import from_environment
 from .proxy import ClientConnection
 from .routing import RouteTable
@@ -38,6 +38,8 @@ class RouterContext:
         self.manifest = manifest
         self.control_socket = control_socket or data_dir / "run" / "control.sock"
         self.recorder = RequestRecorder(os.getpid())
+        self.link = ControlLink(self.recorder, self.control_socket)
+        self.hold_seconds = manifest.runtime.hold_request_s
         self.access_log = AccessLog()
         token = os.environ.get("GANGER_METRICS_TOKEN", "")
         self.metrics_token = token.encode() if token else None
@@ -96,6 +98,7 @@ async def follow_runtime(ctx: RouterContext, control_socket: Path) -> None:
             async for state in subscribe(control_socket):
                 for address in ctx.targets.update(state):
                     ctx.pool.drop_address(address)
+                ctx.targets.release_waiters()
         except (OSError, ValueError):
             pass
         await asyncio.sleep(0.2)
@@ -107,7 +110,7 @@ async def serve(manifest: Manifest, host: str, port: int, control_socket: Path |
     loop = asyncio.get_running_loop()
     ctx = RouterContext(manifest, environment, data_dir, control_socket)
     follower = loop.create_task(follow_runtime(ctx, control_socket)) if control_socket else None
-    reporter = loop.create_task(report_forever(ctx.recorder, ctx.control_socket))
+    reporter = loop.create_task(ctx.link.run())
     sock = listening_socket(host, port, reuse_port=reuse_port)
     server = await loop.create_server(lambda: ClientConnection(ctx), sock=sock, backlog=2048)
     stop = asyncio.Event()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..control import PlatformState, WorkerState
 from ..manifest import Manifest
 
 
 class Target:
-    __slots__ = ("name", "addresses", "in_flight", "phase", "static")
+    __slots__ = ("name", "addresses", "in_flight", "phase", "static", "waiters")
 
     def __init__(self, name: str, static_address: str | None = None) -> None:
         self.name = name
@@ -15,6 +17,7 @@ class Target:
         self.addresses: list[str] = [static_address] if static_address else []
         self.in_flight: dict[str, int] = {}
         self.phase = "external" if self.static else "starting"
+        self.waiters: list[Callable[[], None]] = []  # requests held until a replica is ready
 
     def choose(self, exclude: str | None = None) -> str | None:
         best: str | None = None
@@ -48,10 +51,22 @@ class Target:
         return gone
 
 
+    def hold(self, resume: Callable[[], None]) -> None:
+        """Run `resume` once this worker has a ready replica."""
+        self.waiters.append(resume)
+
+
 class Targets:
     def __init__(self, manifest: Manifest) -> None:
         self.by_name = {w.name: Target(w.name, w.upstream) for w in manifest.units}
         self.state: PlatformState | None = None
+
+    def release_waiters(self) -> None:
+        for target in self.by_name.values():
+            if target.waiters and target.addresses:
+                waiters, target.waiters = target.waiters, []
+                for resume in waiters:
+                    resume()
 
     def update(self, state: PlatformState) -> list[str]:
         self.state = state

@@ -1,7 +1,8 @@
-"""Entry point of one worker replica process: import the app, serve it on its Unix socket.
+"""One worker replica: import the app, serve it on its Unix socket, say when it is ready.
 
-Readiness is reported by writing a line to an inherited pipe once the socket accepts
-connections, so the supervisor never has to poll.
+Runs either as its own program (`python -m ganger.runtime.replica`, the exec launcher) or inside
+a child forked by the zygote, which has already imported the shared base (`serve_replica`).
+Readiness is a line on an inherited pipe, written once the socket accepts connections.
 """
 
 from __future__ import annotations
@@ -30,34 +31,32 @@ class _ReadyServer(uvicorn.Server):
             self.ready_fd = None
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="ganger-replica")
-    parser.add_argument("--worker", required=True)
-    parser.add_argument("--socket", required=True)
-    parser.add_argument("--ready-fd", type=int, default=None)
-    args = parser.parse_args(argv)
-
+def _configure_logging() -> None:
     configure()
     uvicorn_log = logging.getLogger("uvicorn")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    uvicorn_log.addHandler(handler)
+    if not uvicorn_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        uvicorn_log.addHandler(handler)
     uvicorn_log.setLevel(logging.WARNING)
     uvicorn_log.propagate = False
 
+
+def serve_replica(worker_name: str, socket_path: str, ready_fd: int | None, release: str | None = None) -> None:
+    """Import `worker_name`'s app (from `release` if given) and serve it until told to stop."""
+    _configure_logging()
     settings = from_environment()
     manifest = load_manifest(settings.manifest_path, check_modules=False)
-    worker = manifest.worker(args.worker)
-    root = str(manifest.path.parent)
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    worker = manifest.worker(worker_name)
+    for root in (str(manifest.path.parent), release):
+        if root and root not in sys.path:
+            sys.path.insert(0, root)
     os.environ["GANGER_WORKER"] = worker.name
     module_name, _, attribute = worker.entry.partition(":")
     app = getattr(importlib.import_module(module_name), attribute)
-
     config = uvicorn.Config(
         app,
-        uds=args.socket,
+        uds=socket_path,
         loop="uvloop",
         http="httptools",
         ws="wsproto" if worker.websocket else "none",  # only workers that serve WebSockets pay for it
@@ -70,8 +69,29 @@ def main(argv: list[str] | None = None) -> None:
         timeout_graceful_shutdown=10,
     )
     server = _ReadyServer(config)
-    server.ready_fd = args.ready_fd
+    server.ready_fd = ready_fd
     server.run()
+
+
+def preload() -> None:
+    """The shared base every worker has: imported once by the zygote, inherited by every fork."""
+    import jinja2  # noqa: F401
+    import starlette.applications  # noqa: F401
+    import uvicorn.lifespan.on  # noqa: F401
+    import uvicorn.loops.uvloop  # noqa: F401
+    import uvicorn.protocols.http.httptools_impl  # noqa: F401
+
+    import ganger.sdk  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="ganger-replica")
+    parser.add_argument("--worker", required=True)
+    parser.add_argument("--socket", required=True)
+    parser.add_argument("--release", default=None)
+    parser.add_argument("--ready-fd", type=int, default=None)
+    args = parser.parse_args(argv)
+    serve_replica(args.worker, args.socket, args.ready_fd, args.release)
 
 
 if __name__ == "__main__":
