@@ -83,3 +83,38 @@ def test_replicas_starting_together_migrate_once_without_error(database: Databas
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_new_revision_is_applied_at_the_next_start(database: Database, tmp_path) -> None:
+    import shutil
+
+    migrations = tmp_path / "migrations"
+    shutil.copytree(importlib.import_module(OWNED_STORES[0][0]).store.migrations, migrations)
+    first = Store("inventory", migrations=migrations)
+    first.open()
+    first.close()
+    (migrations / "versions" / "0002_notes.py").write_text(
+        'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "0002"\ndown_revision = "0001"\n\n\n'
+        'def upgrade() -> None:\n    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True))\n\n\n'
+        'def downgrade() -> None:\n    op.drop_table("notes")\n'
+    )
+    second = Store("inventory", migrations=migrations)
+    second.open()
+    try:
+        assert second.current_revision() == "0002"
+        assert "notes" in table_names(second)
+    finally:
+        second.close()
+
+
+def test_a_store_at_head_opens_without_importing_alembic(database: Database) -> None:
+    import subprocess
+    import sys
+
+    first = fresh(OWNED_STORES[0][0])
+    first.open()  # migrated once, as by the first start
+    first.close()
+    probe = ("import sys; from apps.inventory_staff.store import store; store.open(); "
+             "print('alembic' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.strip() == "False"

@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import Connection
 
 from ._engine import WRITE_OPTION
@@ -24,7 +26,13 @@ _SCHEMA = "ganger.schema"
 
 
 def upgrade(engine: Engine, location: Location, migrations: Path, revision: str = "head") -> None:
-    """Bring the store's schema up to `revision` (every migration at start: `head`)."""
+    """Bring the store's schema up to `revision` (every migration at start: `head`).
+
+    A store already at head (every start but the first after a deploy) is recognised without
+    importing Alembic, which would add ~0.3 s and ~10 MB to the worker's start.
+    """
+    if revision == "head" and _at_head(engine, location, migrations):
+        return
     from alembic import command
 
     with _locked_connection(engine, location) as connection:
@@ -44,6 +52,35 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+_REVISION = re.compile(r"""^revision\s*=\s*["']([^"']+)["']""", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"""^down_revision\s*=\s*(?:["']([^"']+)["']|None)\s*$""", re.MULTILINE)
+
+
+def _at_head(engine: Engine, location: Location, migrations: Path) -> bool:
+    """True only when sure: one linear head in the files, and the database records exactly it."""
+    revisions, parents = set(), set()
+    for path in (migrations / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if found is None:
+            continue
+        if down is None:
+            return False  # a merge or an unusual file: let Alembic decide
+        revisions.add(found.group(1))
+        if down.group(1):
+            parents.add(down.group(1))
+    heads = revisions - parents
+    if len(heads) != 1:
+        return False
+    table = f'"{location.schema}".alembic_version' if location.schema else "alembic_version"
+    try:
+        with engine.connect() as connection:
+            recorded = connection.exec_driver_sql(f"SELECT version_num FROM {table}").scalars().all()
+    except DBAPIError:
+        return False  # no version table yet
+    return recorded == list(heads)
 
 
 def run_environment() -> None:
