@@ -10,6 +10,7 @@ from outside the router.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -74,10 +75,15 @@ def _mac(secret: bytes, timestamp: bytes, method: bytes, path: bytes, blob: byte
     return hmac.new(secret, message, hashlib.sha256).hexdigest().encode()
 
 
+@functools.lru_cache(maxsize=1024)
+def _blob(user: User) -> bytes:
+    claims = _UserClaims(email=user.email, name=user.name, roles=sorted(user.roles))
+    return base64.urlsafe_b64encode(_encode_claims(claims)).rstrip(b"=")
+
+
 def sign(secret: bytes, user: User, method: bytes, path: bytes, now: float | None = None) -> list[tuple[bytes, bytes]]:
     """The headers the router adds for `user` on a request for `method` `path`."""
-    claims = _UserClaims(email=user.email, name=user.name, roles=sorted(user.roles))
-    blob = base64.urlsafe_b64encode(_encode_claims(claims)).rstrip(b"=")
+    blob = _blob(user)
     timestamp = str(int(now if now is not None else time.time())).encode()
     return [
         (USER_HEADER, blob),

@@ -16,6 +16,7 @@ from .identity import User
 
 COOKIE_NAME = "ganger_session"
 REFRESH_SECONDS = 300
+VERIFIED_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,9 @@ class Session:
 class SessionCodec:
     def __init__(self, secret: bytes, *, idle_seconds: int, absolute_seconds: int, secure: bool) -> None:
         self._serializer = URLSafeSerializer(secret, salt="ganger.session.v1")
+        # cookie value → its verified content: the router sees the same cookie on every request
+        # of a page, and checking a signature costs far more than the rest of routing
+        self._verified: dict[str, tuple[User, int, int]] = {}
         self.idle_seconds = idle_seconds
         self.absolute_seconds = absolute_seconds
         self.secure = secure
@@ -40,13 +44,20 @@ class SessionCodec:
 
     def decode(self, value: str, now: float | None = None) -> Session | None:
         """The session if the cookie is genuine and within both expiries; None means signed out."""
-        try:
-            payload = self._serializer.loads(value)
-            current = int(now if now is not None else time.time())
-            issued, seen = int(payload["i"]), int(payload["s"])
-            user = User(email=str(payload["e"]), name=str(payload["n"]), roles=frozenset(map(str, payload["r"])))
-        except (BadSignature, KeyError, TypeError, ValueError):
-            return None
+        current = int(now if now is not None else time.time())
+        cached = self._verified.get(value)
+        if cached is not None:
+            user, issued, seen = cached
+        else:
+            try:
+                payload = self._serializer.loads(value)
+                issued, seen = int(payload["i"]), int(payload["s"])
+                user = User(email=str(payload["e"]), name=str(payload["n"]), roles=frozenset(map(str, payload["r"])))
+            except (BadSignature, KeyError, TypeError, ValueError):
+                return None
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[value] = (user, issued, seen)
         if current - issued > self.absolute_seconds or current - seen > self.idle_seconds or seen > current + 60:
             return None
         return Session(user=user, issued_at=issued, seen_at=seen)

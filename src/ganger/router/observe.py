@@ -30,12 +30,17 @@ class AccessLog:
         self._fd = (stream or sys.stderr).fileno()  # type: ignore[attr-defined]
         self._lines: list[bytes] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._second = -1
+        self._second_text = ""
 
     def write(self, method: bytes, route: str | None, worker: str | None, status: int, router_ms: float,
               worker_ms: float | None, total_ms: float, request_id: str) -> None:
         now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._second, self._second_text = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         self._lines.append(_encode({
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z",
+            "ts": f"{self._second_text}.{int(now % 1 * 1000):03d}Z",
             "level": "info", "component": "access", "event": "request",
             "method": method.decode("latin-1"), "route": route, "worker": worker, "status": status,
             "routerTime": round(router_ms, 3), "workerTime": None if worker_ms is None else round(worker_ms, 3),
