@@ -21,6 +21,11 @@ up: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/pytest
 
+# A longer fuzz run of the router's request handling than the 8 s inside `make test` (CI runs both).
+.PHONY: fuzz
+fuzz: $(STAMP)
+	GANGER_FUZZ_SECONDS=$${GANGER_FUZZ_SECONDS:-60} $(VENV)/bin/pytest tests/router/test_fuzz_router.py -q -s
+
 check: $(STAMP)
 	$(VENV)/bin/ganger check
 

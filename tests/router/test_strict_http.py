@@ -8,13 +8,11 @@ connection must stay in step: a follow-up request on it is answered as itself.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
-import re
 import socket
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import httptools
@@ -23,47 +21,10 @@ import pytest
 from ganger.errors import ManifestError
 from ganger.manifest import load_manifest
 from ganger.router import strict
-from tests.support.platform import ROOT, Response, RunningPlatform, parse_response
+from tests.router.corpus import HOST, Case, load_corpus, start_tight_platform
+from tests.support.platform import ROOT, Response, RunningPlatform, parse_response, replica_pids
 
-CORPUS = Path(__file__).parent / "corpus"
-HOST = "echo.localhost"
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY", "cache-control": "no-store"}
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    why: str
-    status: int
-    forwarded: bool
-    keep_open: bool
-    body: bytes | None
-    raw: bytes
-
-
-def _expand(text: str) -> bytes:
-    text = re.sub(r"\{big:(\d+)\}", lambda m: "a" * int(m.group(1)), text)
-    text = re.sub(r"\{headers:(\d+)\}",
-                  lambda m: "".join(f"X-Header-{n:05d}: vvvvvvvvvv\\r\\n" for n in range(int(m.group(1)))), text)
-    text = text.replace("{host}", HOST)
-    return codecs.escape_decode(text.encode("latin-1"))[0]
-
-
-def load_corpus() -> list[Case]:
-    cases: list[Case] = []
-    for file in sorted(CORPUS.glob("*.http")):
-        for block in file.read_text(encoding="utf-8").split("### ")[1:]:
-            heading, expect, *request = block.rstrip("\n").split("\n")
-            name, _, why = heading.partition(": ")
-            words = expect.split()
-            assert words[0] == "expect", f"{file.name}: {name}: second line must start with 'expect'"
-            body = next((_expand(w[5:]) for w in words if w.startswith("body=")), None)
-            cases.append(Case(name, why, int(words[1]), words[2] == "forwarded", "keep-open" in words, body,
-                              _expand("".join(request))))
-    names = [c.name for c in cases]
-    assert len(names) == len(set(names)), "corpus case names must be unique"
-    return cases
-
 
 CASES = load_corpus()
 REFUSED = [c for c in CASES if not c.forwarded]
@@ -193,21 +154,6 @@ def test_bad_request_after_a_good_one_answers_both_then_closes(echo_platform: Ru
     assert [r.status for r in rest] == [400]
 
 
-def test_oversized_chunked_body_to_a_small_worker_is_cut_with_413(echo_platform: RunningPlatform) -> None:
-    """echo-patient keeps the 100 MB default; a chunked body gives no length up front, so it is counted."""
-    head = f"POST /corpus/big-chunked HTTP/1.1\r\nHost: {HOST}\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
-    chunk = b"%x\r\n%b\r\n" % (1 << 20, b"z" * (1 << 20))
-    with socket.create_connection(("127.0.0.1", echo_platform.port), timeout=10) as sock:
-        sock.sendall(head)
-        try:
-            for _ in range(110):
-                sock.sendall(chunk)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        data = read_until_close(sock)
-    assert data.startswith(b"HTTP/1.1 413 "), data[:200]
-
-
 # -- the checks themselves, without a platform --------------------------------------------------------------
 def test_check_head_returns_the_framing() -> None:
     assert strict.check_head([(b"Host", b"a")], "1.1") == strict.NO_BODY
@@ -278,3 +224,108 @@ def test_a_refusal_costs_little_time(echo_platform: RunningPlatform) -> None:
         with send(echo_platform.port, case.raw) as sock:
             read_until_close(sock)
     assert time.monotonic() - started < 5
+
+
+# -- slow clients: deadlines from the manifest ([router] in corpus.TIGHT_ROUTER: 0.5 s, 0.5 s, 1 s) ---------
+@pytest.fixture(scope="module")
+def tight(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:
+    running = start_tight_platform(Path(tmp_path_factory.mktemp("tight")))
+    yield running
+    running.stop()
+
+
+def closed_after(sock: socket.socket) -> tuple[bytes, float]:
+    started = time.monotonic()
+    data = read_until_close(sock)
+    return data, time.monotonic() - started
+
+
+def test_a_silent_connection_is_closed_at_the_header_deadline(tight: RunningPlatform) -> None:
+    with socket.create_connection(("127.0.0.1", tight.port), timeout=5) as sock:
+        data, waited = closed_after(sock)
+    assert data == b"" and 0.3 < waited < 2.0
+
+
+def test_slowloris_head_gets_408_at_the_deadline_however_it_trickles(tight: RunningPlatform) -> None:
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", tight.port), timeout=5) as sock:
+        sock.sendall(f"GET /corpus/slowloris HTTP/1.1\r\nHost: {HOST}\r\n".encode())
+        try:
+            for n in range(40):  # a header byte every 0.1 s: always busy, never finished
+                sock.sendall(b"X-%d: 1\r\n" % n)
+                time.sleep(0.1)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data = read_until_close(sock)
+    assert data.startswith(b"HTTP/1.1 408 "), data[:100]
+    assert b"connection: close" in data
+    assert time.monotonic() - started < 2.5
+
+
+def test_a_stalled_body_gets_408(tight: RunningPlatform) -> None:
+    with socket.create_connection(("127.0.0.1", tight.port), timeout=5) as sock:
+        sock.sendall(f"POST /corpus/stalled HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: 100\r\n\r\n0123456789".encode())
+        data, waited = closed_after(sock)
+    assert data.startswith(b"HTTP/1.1 408 "), data[:100]
+    assert 0.3 < waited < 2.0
+
+
+def test_a_slow_but_steady_body_is_accepted(tight: RunningPlatform) -> None:
+    """The body deadline is for idleness, not a total: 8 pieces 0.2 s apart take longer than 0.5 s."""
+    with socket.create_connection(("127.0.0.1", tight.port), timeout=5) as sock:
+        sock.sendall(f"POST /corpus/steady HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: 8\r\n"
+                     "Connection: close\r\n\r\n".encode())
+        for n in range(8):
+            time.sleep(0.2)
+            sock.sendall(b"%d" % n)
+        response = split_responses(read_until_close(sock))[0]
+    assert response.status == 200
+    assert json.loads(response.body)["bytes"] == 8
+
+
+def test_an_idle_keep_alive_connection_is_closed(tight: RunningPlatform) -> None:
+    with socket.create_connection(("127.0.0.1", tight.port), timeout=5) as sock:
+        sock.sendall(f"GET /corpus/keep HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+        response, rest = read_one(sock)
+        data, waited = closed_after(sock)
+    assert response.status == 200 and rest == data == b""
+    assert 0.7 < waited < 3.0
+
+
+def test_many_slow_connections_are_all_closed_and_descriptors_come_back(tight: RunningPlatform) -> None:
+    import psutil
+
+    router = psutil.Process(replica_pids(tight)[0])
+    before = router.num_fds()
+    socks = []
+    for n in range(300):
+        sock = socket.create_connection(("127.0.0.1", tight.port), timeout=5)
+        sock.sendall(f"GET /corpus/many-{n} HTTP/1.1\r\nHost: {HOST}\r\nX-Slow: ".encode())
+        socks.append(sock)
+    peak = max(router.num_fds() for _ in range(20))  # accepts may still be catching up
+    assert peak >= before + 200
+    for sock in socks:
+        assert read_until_close(sock).startswith(b"HTTP/1.1 408 ")
+        sock.close()
+    deadline = time.monotonic() + 3
+    while router.num_fds() > before + 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert router.num_fds() <= before + 5
+
+
+def test_the_body_limit_is_per_worker(tight: RunningPlatform) -> None:
+    """echo-patient allows 1 MB here; a chunked body has no length up front, so it is counted as it comes."""
+    head = f"POST /corpus/two-mb HTTP/1.1\r\nHost: {HOST}\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+    chunk = b"%x\r\n%b\r\n" % (256 * 1024, b"z" * 256 * 1024)
+    with socket.create_connection(("127.0.0.1", tight.port), timeout=5) as sock:
+        sock.sendall(head)
+        try:
+            for _ in range(8):
+                sock.sendall(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data = read_until_close(sock)
+    assert data.startswith(b"HTTP/1.1 413 "), data[:100]
+    declared = f"POST /corpus/declared HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: {2 << 20}\r\n\r\n".encode()
+    with send(tight.port, declared) as sock:
+        assert read_until_close(sock).startswith(b"HTTP/1.1 413 ")
