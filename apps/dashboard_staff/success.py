@@ -13,6 +13,7 @@ KB = 1024
 # The seed's end-to-end targets, which have no budget in the manifest.
 WORKER_RESPONSE_MS = 25.0
 TOTAL_REQUEST_MS = 30.0
+PLATFORM_MB = 10
 
 
 @dataclass(frozen=True)
@@ -31,17 +32,20 @@ def _latency_row(key: str, metric: str, limit: float, value: float | None) -> Ro
     return Row(key, metric, f"< {limit:g} ms", f"{value:.2f} ms", value < limit, "p95, last hour")
 
 
-def _bundle_rows(report: dict[str, Any] | None) -> list[Row]:
+def _bundle_rows(manifest: Manifest, report: dict[str, Any] | None) -> list[Row]:
     kinds = [("bundle-router", "Router bundle", "router"), ("bundle-staff", "Largest staff worker bundle", "staff"),
              ("bundle-patient", "Largest patient worker bundle", "patient")]
+    budgets = {"router": manifest.router.bundle_kb,
+               **{kind: min((w.budgets.bundle_kb for w in manifest.workers if w.kind == kind), default=0)
+                  for kind in ("staff", "patient")}}
     if report is None:
-        rows = [Row(key, metric, "", "measuring…", None) for key, metric, _ in kinds]
-        return rows + [Row("bundle-platform", "Platform bundles, total", "< 10 MB", "measuring…", None)]
+        rows = [Row(key, metric, f"< {budgets[kind]} KB", "measuring…", None) for key, metric, kind in kinds]
+        return rows + [Row("bundle-platform", "Platform bundles, total", f"< {PLATFORM_MB} MB", "measuring…", None)]
     rows = []
     for key, metric, kind in kinds:
         units = [u for u in report["units"] if u["kind"] == kind]
         if not units:
-            rows.append(Row(key, metric, "", "no such unit", None))
+            rows.append(Row(key, metric, f"< {budgets[kind]} KB", "no such unit", None))
             continue
         largest = max(units, key=lambda u: u["bundle"]["compressed"])
         size = largest["bundle"]["compressed"]
@@ -59,7 +63,7 @@ def success_rows(manifest: Manifest, state: PlatformState | None, history: dict[
                  bundles: dict[str, Any] | None, now: float) -> list[dict[str, Any]]:
     rows = [_latency_row("routing", "Routing time (router's own)", manifest.router.slow_stage_ms,
                          platform_latency_ms(history, "router", 0.95, now))]
-    rows += _bundle_rows(bundles)
+    rows += _bundle_rows(manifest, bundles)
     replicas = [(name, r) for name, w in (state.workers.items() if state else ()) for r in w.replicas
                 if r.phase == "ready"]
     target_mb = min((w.budgets.memory_target_mb for w in manifest.workers), default=64)

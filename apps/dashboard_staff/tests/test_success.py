@@ -32,6 +32,7 @@ def rows(state: PlatformState | None = None, bundles: dict[str, Any] | None = RE
 def test_bundle_rows_say_measuring_until_the_analysis_is_done() -> None:
     assert rows(bundles=None)["bundle-staff"]["measured"] == "measuring…"
     assert rows(bundles=None)["bundle-staff"]["ok"] is None
+    assert rows(bundles=None)["bundle-staff"]["target"] == "< 500 KB"
 
 
 def test_largest_staff_bundle_over_its_budget_fails_and_is_named() -> None:
