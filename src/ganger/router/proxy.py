@@ -15,7 +15,6 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Callable
 from urllib.parse import quote
 from typing import TYPE_CHECKING
 
@@ -549,7 +548,8 @@ class ClientConnection(asyncio.Protocol):
         self.upgrading = False
         self._paused_for: set[str] = set()
         self._idle_timer: asyncio.TimerHandle | None = None
-        self._deadline: asyncio.TimerHandle | None = None  # request head, then body idle
+        self._deadline: asyncio.TimerHandle | None = None  # see _watch
+        self.head_started_at = 0.0  # a request head is awaited since then (0: none is)
         self.head_bytes = 0  # bytes of the request head so far; -1 while reading a body
         self.body_bytes = 0
         self.body_limit = self.limits.max_body
@@ -565,7 +565,8 @@ class ClientConnection(asyncio.Protocol):
             self.peer = b"unix"
         self.ctx.connections.add(self)
         self._arm_idle()
-        self._arm_deadline(self.limits.header_timeout, self._head_expired)
+        self.head_started_at = time.monotonic()
+        self._deadline = asyncio.get_running_loop().call_later(self.limits.watch_interval, self._watch)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -617,7 +618,7 @@ class ClientConnection(asyncio.Protocol):
     # -- httptools callbacks ----------------------------------------------------------------------------
     def on_message_begin(self) -> None:
         self.building = Exchange(self)
-        self._arm_deadline(self.limits.header_timeout, self._head_expired)
+        self.head_started_at = time.monotonic()
 
     def on_url(self, url: bytes) -> None:
         assert self.building is not None
@@ -644,11 +645,8 @@ class ClientConnection(asyncio.Protocol):
         exchange.declared_length = length
         self.head_bytes = -1
         self.body_bytes = 0
-        if length == strict.NO_BODY:
-            self._cancel_deadline()
-        else:
-            self.body_seen_at = asyncio.get_running_loop().time()
-            self._arm_deadline(self.limits.body_idle_timeout, self._body_expired)
+        self.head_started_at = 0.0
+        self.body_seen_at = time.monotonic()
         if self.active is None:
             self.active = exchange
             exchange.start()
@@ -663,14 +661,13 @@ class ClientConnection(asyncio.Protocol):
             self.body_bytes += len(body)
             if self.body_bytes > self.body_limit:
                 raise strict.Refusal(413, "the request body is larger than this application accepts")
-            self.body_seen_at = asyncio.get_running_loop().time()
+            self.body_seen_at = time.monotonic()
             self.building.on_request_body(body)
 
     def on_message_complete(self) -> None:
         exchange, self.building = self.building, None
         self.head_bytes = 0
         self.body_limit = self.limits.max_body
-        self._cancel_deadline()
         if exchange is None:
             return
         if exchange is self.active:
@@ -756,41 +753,48 @@ class ClientConnection(asyncio.Protocol):
         if self.idle:
             self.close()
 
-    def _arm_deadline(self, seconds: float, expired: Callable[[], None]) -> None:
-        self._cancel_deadline()
-        if not self.closed:
-            self._deadline = asyncio.get_running_loop().call_later(seconds, expired)
-
     def _cancel_deadline(self) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
 
-    def _head_expired(self) -> None:
-        """Slowloris: a request head must arrive whole within the deadline, however it trickles in."""
-        self._deadline = None
-        if self.building is None:
-            self.close()
-        else:
-            self._timed_out("the request headers did not arrive in time")
+    def _watch(self) -> None:
+        """One lazy timer per connection enforces the head and body deadlines (none is set per request).
 
-    def _body_expired(self) -> None:
-        """The body must keep moving; while the router itself holds the client back, it is not idle."""
+        A request head must arrive whole within header_timeout however it trickles in (slowloris);
+        a body must not stall for body_idle_timeout, unless the router itself is holding it back.
+        """
         self._deadline = None
-        if self.building is None or self.closed:
+        if self.closed:
             return
-        loop = asyncio.get_running_loop()
-        quiet = loop.time() - self.body_seen_at
-        if self._paused_for or quiet < self.limits.body_idle_timeout:
-            self.body_seen_at = loop.time() if self._paused_for else self.body_seen_at
-            self._arm_deadline(self.limits.body_idle_timeout - (0 if self._paused_for else quiet), self._body_expired)
-            return
-        self._timed_out("the request body stopped arriving")
+        now = time.monotonic()
+        limits = self.limits
+        wait = limits.watch_interval
+        if self.head_started_at:
+            wait = self.head_started_at + limits.header_timeout - now
+            if wait <= 0:
+                if self.building is None:
+                    self.close()  # connected and silent
+                else:
+                    self._timed_out("the request headers did not arrive in time")
+                return
+        elif self.building is not None:
+            if self._paused_for:
+                self.body_seen_at = now
+            wait = self.body_seen_at + limits.body_idle_timeout - now
+            if wait <= 0:
+                self._timed_out("the request body stopped arriving")
+                return
+        self._deadline = asyncio.get_running_loop().call_later(min(wait, limits.watch_interval), self._watch)
 
     def _timed_out(self, reason: str) -> None:
         active = self.active
-        if active is not None and active.response_started:
-            self.close() if active.response_done else self.abort()
+        if active is not None and (active.response_started or active is not self.building):
+            # An answer is under way or owed to an earlier request: a 408 now would pass for it.
+            if active.response_done:
+                self.close()
+            else:
+                self.abort()
             return
         self.write(responses.error(408, f"The request was refused: {reason}", as_json=True, keep_alive=False))
         self.close()

@@ -26,13 +26,11 @@ MAX_LENGTH_DIGITS = 15  # 1 PB: more digits can only be padding or an overflow p
 _CONTENT_LENGTH = b"content-length"
 _TRANSFER_ENCODING = b"transfer-encoding"
 _HOST = b"host"
-_FRAMING = frozenset({_CONTENT_LENGTH, _TRANSFER_ENCODING, _HOST})
-# Names that some servers (CGI, WSGI, PHP) merge with their "-" spelling: a client sending the
-# "_" spelling is trying to make the router and a server behind it disagree.
-_SPOOFABLE = frozenset({
-    _CONTENT_LENGTH, _TRANSFER_ENCODING, _HOST, b"connection", b"upgrade", b"te", b"trailer",
-    b"expect", b"keep-alive", b"proxy-connection",
-})
+# Names that CGI-style servers (WSGI, PHP) merge with their "-" spelling: a client sending the "_"
+# spelling of a framing or hop-by-hop header wants the router and a server behind it to disagree.
+# (Host, Connection, Upgrade, TE, Trailer and Expect have no "-", so no "_" spelling.)
+_SPOOFS = frozenset({b"content_length", b"transfer_encoding", b"keep_alive", b"proxy_connection"})
+_WATCHED = frozenset({_CONTENT_LENGTH, _TRANSFER_ENCODING, _HOST}) | _SPOOFS
 _OWS = b" \t"
 
 
@@ -55,6 +53,7 @@ class Limits:
     header_timeout: float
     body_idle_timeout: float
     keep_alive_idle: float
+    watch_interval: float  # how often an idle connection's deadline timer looks (see ClientConnection._watch)
 
 
 _limits: dict[int, Limits] = {}
@@ -73,6 +72,7 @@ def limits(manifest: Manifest) -> Limits:
             header_timeout=router.header_timeout_s,
             body_idle_timeout=router.body_idle_timeout_s,
             keep_alive_idle=router.keep_alive_idle_s,
+            watch_interval=min(router.header_timeout_s, router.body_idle_timeout_s),
         )
     return found
 
@@ -106,9 +106,9 @@ def check_head(headers: list[tuple[bytes, bytes]], version: str, max_header_byte
     hosts = 0
     size = 0
     for name, value in headers:
-        size += len(name) + len(value) + 4
+        size += len(name) + len(value)
         lowered = name.lower()
-        if lowered in _FRAMING:
+        if lowered in _WATCHED:
             if lowered == _CONTENT_LENGTH:
                 if length is not None:
                     raise Refusal(400, "more than one Content-Length")
@@ -117,11 +117,11 @@ def check_head(headers: list[tuple[bytes, bytes]], version: str, max_header_byte
                 if coding is not None:
                     raise Refusal(400, "more than one Transfer-Encoding")
                 coding = value
-            else:
+            elif lowered == _HOST:
                 hosts += 1
-        elif b"_" in lowered and lowered.replace(b"_", b"-") in _SPOOFABLE:
-            raise Refusal(400, f"header name {name.decode('latin-1')!r} imitates a framing header")
-    if size > max_header_bytes:
+            else:
+                raise Refusal(400, f"header name {name.decode('latin-1')!r} imitates a framing header")
+    if size + 4 * len(headers) > max_header_bytes:
         raise Refusal(431, "the request headers are too large")
     if hosts > 1:
         raise Refusal(400, "more than one Host")
