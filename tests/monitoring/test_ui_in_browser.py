@@ -1,6 +1,5 @@
-"""The dashboard and status pages in real headless Chromium: they render with data after traffic and
-refresh live under the CSP. Screenshots go to a temporary folder, or to GANGER_SCREENSHOTS
-(`GANGER_SCREENSHOTS=docs/screenshots` refreshes the committed ones), as in tests/data/test_browser.py."""
+"""The dashboard and status pages in real headless Chromium: they render with data after traffic,
+refresh live under the CSP, and leave screenshots in docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from tests.data.cdp import CHROMIUM, Browser
 from tests.router import test_failures
 from tests.support.platform import ROOT, RunningPlatform
 
+SCREENSHOTS = ROOT / "docs" / "screenshots"
 VICTIM = "ganger-reps-admin"  # killed once, so the status page has an incident to show
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs chromium (apt-get install chromium)")
 
@@ -39,18 +39,12 @@ def page(platform: RunningPlatform, admin_session: str) -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("GANGER_SCREENSHOTS")
-    return (ROOT / chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-
-
-def screenshot(browser: Browser, path: Path, height: int = 2400) -> None:
-    """The top of the page (the dashboard runs to several screens) as PNG."""
+def screenshot(browser: Browser, name: str, height: int = 2400) -> None:
+    """The top of the page (the dashboard runs to several screens), as docs/screenshots/<name>.png."""
     shot = browser.call("Page.captureScreenshot", {"format": "png", "clip": {
         "x": 0, "y": 0, "width": 1280, "height": height, "scale": 1}}, session=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(base64.b64decode(shot["data"]))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
 
 
 def errors(browser: Browser) -> list[str]:
@@ -67,8 +61,7 @@ def errors(browser: Browser) -> list[str]:
     return found
 
 
-def test_dashboard_renders_charts_with_data_and_refreshes_live(platform: RunningPlatform, page: Browser,
-                                                               screenshots: Path) -> None:
+def test_dashboard_renders_charts_with_data_and_refreshes_live(platform: RunningPlatform, page: Browser) -> None:
     page.goto(f"http://localhost:{platform.port}/dashboard/")
     page.wait_for("document.querySelectorAll('.app-card [data-stat=\"requests\"]').length >= 20")
     assert page.wait_for("[...document.querySelectorAll('.app-card')].some(c => "
@@ -79,7 +72,7 @@ def test_dashboard_renders_charts_with_data_and_refreshes_live(platform: Running
     # the page's module script brings them in when they are ready, with no reload
     assert page.wait_for("!document.getElementById('success').textContent.includes('measuring')", timeout=180)
     assert page.wait_for("document.getElementById('updated').textContent.startsWith('Updated')")
-    screenshot(page, screenshots / "dashboard.png")
+    screenshot(page, "dashboard")
     assert errors(page) == []
 
 
@@ -91,8 +84,7 @@ def test_dashboard_success_table_is_filled_in(platform: RunningPlatform, page: B
 
 
 def test_status_page_renders_workers_budgets_incidents_and_integrations(platform: RunningPlatform,
-                                                                        admin_session: str, page: Browser,
-                                                                        screenshots: Path) -> None:
+                                                                        admin_session: str, page: Browser) -> None:
     workers = json.loads(platform.request("GET", "/status/api/workers", session=admin_session).body)["workers"]
     (victim,) = next(w for w in workers if w["worker"] == VICTIM)["pids"]
     os.kill(victim, signal.SIGKILL)
@@ -104,5 +96,5 @@ def test_status_page_renders_workers_budgets_incidents_and_integrations(platform
     assert page.evaluate("document.querySelector('#databases .pill').textContent") == "reachable"
     assert page.evaluate("document.querySelectorAll('#changes tbody tr').length") > 0
     assert page.wait_for("document.getElementById('updated').textContent.startsWith('Updated')")
-    screenshot(page, screenshots / "status.png")
+    screenshot(page, "status")
     assert errors(page) == []

@@ -42,6 +42,9 @@ HOP_BY_HOP = frozenset(
     {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"trailers", b"transfer-encoding",
      b"upgrade", b"proxy-authenticate", b"proxy-authorization"}
 )
+# The forwarded request's framing is the router's own: the worker is told the length the router parsed,
+# so no header the client can drop (for example by naming it in Connection) makes them disagree.
+REQUEST_REBUILT = HOP_BY_HOP | {b"content-length"}
 # Headers only the router may set: a client sending them is ignored (in any case or with "_").
 ROUTER_OWNED_PREFIXES = (b"x-ganger-", b"x-forwarded-", b"x-user-")
 ROUTER_OWNED = frozenset({b"forwarded", b"x-real-ip", b"x-request-id", b"traceparent"})
@@ -475,7 +478,7 @@ class Exchange:
                 connection_named.update(t.strip().lower() for t in value.split(b","))
         for name, value in self.headers:
             lowered = name.lower()
-            if lowered in HOP_BY_HOP or lowered in connection_named or _router_owned(lowered):
+            if lowered in REQUEST_REBUILT or lowered in connection_named or _router_owned(lowered):
                 continue
             if lowered == b"cookie":
                 value = without_cookie(value)
@@ -486,6 +489,8 @@ class Exchange:
             lines.append(b"%s: %s\r\n" % (name, value))
         if self.request_chunked:
             lines.append(b"transfer-encoding: chunked\r\n")
+        elif self.declared_length > 0:
+            lines.append(b"content-length: %d\r\n" % self.declared_length)
         if self.upgrade:
             upgrade_to = next((v for n, v in self.headers if n.lower() == b"upgrade"), b"websocket")
             lines.append(b"connection: upgrade\r\nupgrade: %s\r\n" % upgrade_to)
