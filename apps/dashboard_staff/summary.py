@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ganger.sdk import LATENCY_BUCKETS, MinuteDocument, bucket_quantile, merge_buckets
+from ganger.sdk import LATENCY_BUCKETS, MinuteDocument, bucket_quantiles, merge_buckets
 
 MINUTES = 60
 QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
+_QS = tuple(QUANTILES.values())
 STAGES = ("router", "worker")
 MB = 1024 * 1024
 
@@ -59,9 +60,8 @@ def minute_slots(now: float) -> list[int]:
     return [current - 60 * (MINUTES - 1 - i) for i in range(MINUTES)]
 
 
-def _quantile_ms(counts: Sequence[int], q: float) -> float | None:
-    value = bucket_quantile(counts, q, LATENCY_BUCKETS)
-    return None if value is None else round(value * 1000, 3)
+def _quantiles_ms(counts: Sequence[int], qs: Sequence[float]) -> list[float | None]:
+    return [None if v is None else round(v * 1000, 3) for v in bucket_quantiles(counts, qs, LATENCY_BUCKETS)]
 
 
 def summarise(worker: str, title: str, kind: str, documents: Sequence[MinuteDocument], now: float) -> AppHour:
@@ -81,11 +81,12 @@ def summarise(worker: str, title: str, kind: str, documents: Sequence[MinuteDocu
             counts = doc.buckets.get(stage) if doc else None
             if counts:
                 hour_buckets[stage].append(counts)
-            for name, q in QUANTILES.items():
-                hour.latency_ms[stage][name].append(_quantile_ms(counts, q) if counts else None)
+            values = _quantiles_ms(counts, _QS) if counts else [None] * len(_QS)
+            for name, value in zip(QUANTILES, values, strict=True):
+                hour.latency_ms[stage][name].append(value)
     size = len(LATENCY_BUCKETS) + 1
     hour.hour_latency_ms = {
-        stage: {name: _quantile_ms(merge_buckets(hour_buckets[stage], size), q) for name, q in QUANTILES.items()}
+        stage: dict(zip(QUANTILES, _quantiles_ms(merge_buckets(hour_buckets[stage], size), _QS), strict=True))
         for stage in STAGES
     }
     return hour
@@ -96,4 +97,4 @@ def platform_latency_ms(history: dict[str, list[MinuteDocument]], stage: str, q:
     oldest = minute_slots(now)[0]
     series = [doc.buckets[stage] for docs in history.values() for doc in docs
               if doc.minute >= oldest and doc.buckets.get(stage)]
-    return _quantile_ms(merge_buckets(series, len(LATENCY_BUCKETS) + 1), q)
+    return _quantiles_ms(merge_buckets(series, len(LATENCY_BUCKETS) + 1), (q,))[0]

@@ -15,11 +15,11 @@ def _when(at: float) -> str:
 
 
 def incident_rows(by_worker: dict[str, list[Incident]], limit: int = LAST_INCIDENTS) -> list[dict[str, object]]:
-    """Replica exits, restarts and failed starts across all workers, newest first."""
+    """Replica exits, restarts, failed starts and recycles across all workers, newest first."""
     found = [(worker, i) for worker, entries in by_worker.items() for i in entries if i.kind != "phase"]
     found.sort(key=lambda pair: -pair[1].at)
     return [{"worker": worker, "at": i.at, "when": _when(i.at), "kind": i.kind, "replica": i.replica, "pid": i.pid,
-             "exitCode": i.exit_code} for worker, i in found[:limit]]
+             "exitCode": i.exit_code, "reason": getattr(i, "reason", None)} for worker, i in found[:limit]]
 
 
 def state_changes(by_worker: dict[str, list[Incident]], limit: int = LAST_CHANGES) -> list[dict[str, object]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ganger.monitoring.percentiles import bucket_quantile, merge_buckets
+from ganger.monitoring.percentiles import bucket_quantile, bucket_quantiles, merge_buckets
 
 EDGES = (0.001, 0.01, 0.1)
 
@@ -48,3 +48,14 @@ def test_quantile_outside_zero_to_one_is_refused() -> None:
 
 def test_merge_adds_bucket_counts_element_wise() -> None:
     assert merge_buckets([[1, 2, 0], [0, 3, 4]], size=3) == [1, 5, 4]
+
+
+def test_several_quantiles_in_one_pass_match_one_at_a_time() -> None:
+    counts = [3, 0, 7, 2]
+    qs = (0.25, 0.5, 0.95, 0.99, 1.0)
+    assert bucket_quantiles(counts, qs, EDGES) == [bucket_quantile(counts, q, EDGES) for q in qs]
+
+
+def test_several_quantiles_must_be_ascending() -> None:
+    with pytest.raises(ValueError):
+        bucket_quantiles([1, 0, 0, 0], (0.9, 0.5), EDGES)

@@ -1,5 +1,6 @@
-"""The dashboard and status pages in real headless Chromium: they render with data after traffic,
-refresh live under the CSP, and leave screenshots in docs/screenshots/."""
+"""The dashboard and status pages in real headless Chromium: they render with data after traffic and
+refresh live under the CSP. Screenshots go to a temporary folder, or to GANGER_SCREENSHOTS
+(`GANGER_SCREENSHOTS=docs/screenshots` refreshes the committed ones), as in tests/data/test_browser.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from tests.data.cdp import CHROMIUM, Browser
 from tests.router import test_failures
 from tests.support.platform import ROOT, RunningPlatform
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 VICTIM = "ganger-reps-admin"  # killed once, so the status page has an incident to show
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs chromium (apt-get install chromium)")
 
@@ -39,12 +39,18 @@ def page(platform: RunningPlatform, admin_session: str) -> Iterator[Browser]:
         chromium.close()
 
 
-def screenshot(browser: Browser, name: str, height: int = 2400) -> None:
-    """The top of the page (the dashboard runs to several screens), as docs/screenshots/<name>.png."""
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get("GANGER_SCREENSHOTS")
+    return (ROOT / chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+
+
+def screenshot(browser: Browser, path: Path, height: int = 2400) -> None:
+    """The top of the page (the dashboard runs to several screens) as PNG."""
     shot = browser.call("Page.captureScreenshot", {"format": "png", "clip": {
         "x": 0, "y": 0, "width": 1280, "height": height, "scale": 1}}, session=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
 
 
 def errors(browser: Browser) -> list[str]:
@@ -61,7 +67,8 @@ def errors(browser: Browser) -> list[str]:
     return found
 
 
-def test_dashboard_renders_charts_with_data_and_refreshes_live(platform: RunningPlatform, page: Browser) -> None:
+def test_dashboard_renders_charts_with_data_and_refreshes_live(platform: RunningPlatform, page: Browser,
+                                                               screenshots: Path) -> None:
     page.goto(f"http://localhost:{platform.port}/dashboard/")
     page.wait_for("document.querySelectorAll('.app-card [data-stat=\"requests\"]').length >= 20")
     assert page.wait_for("[...document.querySelectorAll('.app-card')].some(c => "
@@ -72,7 +79,7 @@ def test_dashboard_renders_charts_with_data_and_refreshes_live(platform: Running
     # the page's module script brings them in when they are ready, with no reload
     assert page.wait_for("!document.getElementById('success').textContent.includes('measuring')", timeout=180)
     assert page.wait_for("document.getElementById('updated').textContent.startsWith('Updated')")
-    screenshot(page, "dashboard")
+    screenshot(page, screenshots / "dashboard.png")
     assert errors(page) == []
 
 
@@ -84,7 +91,8 @@ def test_dashboard_success_table_is_filled_in(platform: RunningPlatform, page: B
 
 
 def test_status_page_renders_workers_budgets_incidents_and_integrations(platform: RunningPlatform,
-                                                                        admin_session: str, page: Browser) -> None:
+                                                                        admin_session: str, page: Browser,
+                                                                        screenshots: Path) -> None:
     workers = json.loads(platform.request("GET", "/status/api/workers", session=admin_session).body)["workers"]
     (victim,) = next(w for w in workers if w["worker"] == VICTIM)["pids"]
     os.kill(victim, signal.SIGKILL)
@@ -96,5 +104,5 @@ def test_status_page_renders_workers_budgets_incidents_and_integrations(platform
     assert page.evaluate("document.querySelector('#databases .pill').textContent") == "reachable"
     assert page.evaluate("document.querySelectorAll('#changes tbody tr').length") > 0
     assert page.wait_for("document.getElementById('updated').textContent.startsWith('Updated')")
-    screenshot(page, "status")
+    screenshot(page, screenshots / "status.png")
     assert errors(page) == []

@@ -37,7 +37,7 @@ function workerRow(w) {
 function incidentRow(i) {
   const tr = document.createElement("tr");
   tr.dataset.worker = i.worker; tr.dataset.kind = i.kind;
-  tr.append(cell(i.when), cell(i.worker, { code: true }), cell(i.kind), cell(dash(i.replica)), cell(dash(i.pid)),
+  tr.append(cell(i.when), cell(i.worker, { code: true }), cell(i.reason ? `${i.kind}: ${i.reason}` : i.kind), cell(dash(i.replica)), cell(dash(i.pid)),
             cell(dash(i.exitCode)));
   return tr;
 }

@@ -15,23 +15,34 @@ def bucket_quantile(counts: Sequence[int], q: float, edges: Sequence[float] = BU
     between its edges (the first bucket starts at 0); a quantile that falls above the last edge
     is reported as the last edge, since nothing better is known.
     """
-    if not 0 < q <= 1:
-        raise ValueError("q must be in (0, 1]")
+    return bucket_quantiles(counts, (q,), edges)[0]
+
+
+def bucket_quantiles(counts: Sequence[int], qs: Sequence[float], edges: Sequence[float] = BUCKETS) -> list[float | None]:
+    """Several quantiles (ascending) of the same counts in one pass; see `bucket_quantile`."""
+    if any(not 0 < q <= 1 for q in qs) or list(qs) != sorted(qs):
+        raise ValueError("quantiles must be ascending, each in (0, 1]")
     if len(counts) != len(edges) + 1:
         raise ValueError(f"expected {len(edges) + 1} bucket counts, got {len(counts)}")
     total = sum(counts)
     if total == 0:
-        return None
-    rank = q * total
+        return [None] * len(qs)
+    found: list[float | None] = []
+    wanted = iter(qs)
+    q = next(wanted)
     below = 0
     for index, count in enumerate(counts):
-        if count and below + count >= rank:
+        while count and below + count >= q * total:
             if index == len(edges):
-                return edges[-1]
-            lower = edges[index - 1] if index else 0.0
-            return lower + (edges[index] - lower) * (rank - below) / count
+                found.append(edges[-1])
+            else:
+                lower = edges[index - 1] if index else 0.0
+                found.append(lower + (edges[index] - lower) * (q * total - below) / count)
+            q = next(wanted, None)  # type: ignore[arg-type]
+            if q is None:
+                return found
         below += count
-    return edges[-1]
+    return found + [edges[-1]] * (len(qs) - len(found))
 
 
 def merge_buckets(series: Sequence[Sequence[int]], size: int = len(BUCKETS) + 1) -> list[int]:

@@ -16,7 +16,7 @@ from ..manifest import Manifest, Worker
 from ..monitoring.aggregate import MinuteDocument
 from ..monitoring.incidents import Incident
 from ..monitoring.integrations import DatabaseCheck, DiskUsage, SignInSettings
-from ..monitoring.percentiles import bucket_quantile, merge_buckets
+from ..monitoring.percentiles import bucket_quantile, bucket_quantiles, merge_buckets
 from ..monitoring.recorder import BUCKETS as LATENCY_BUCKETS
 from ._app import WorkerApp
 from ._data import InvalidField, read_json, read_query
@@ -55,6 +55,7 @@ __all__ = [
     "WorkerApp",
     "WorkerState",
     "bucket_quantile",
+    "bucket_quantiles",
     "bundle_report",
     "current_user",
     "data_disk",

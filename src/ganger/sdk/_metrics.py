@@ -108,13 +108,14 @@ class RequestMetrics:
 
         counts = self.counts
         counts.in_flight += 1
-        token = _current_scope.set(scope)
+        # Not reset on the way out: each request runs in its own task (its own context), and
+        # uvicorn's "Exception in ASGI application" line, logged after we return, should carry it too.
+        _current_scope.set(scope)
         started = time.perf_counter()
         try:
             await self.app(scope, receive, send_status)
         finally:
             counts.in_flight -= 1
-            _current_scope.reset(token)
             counts.observe(scope.get("method", "GET"), route_template(scope), status, time.perf_counter() - started)
 
 
