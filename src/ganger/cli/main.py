@@ -1,4 +1,4 @@
-"""`ganger up | check | state` — the engineer's handle on the platform."""
+"""`ganger up | check | state | bundles | deploy | rollback | releases | health` — the engineer's handle on the platform."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from ..logs import configure
 from ..manifest import Manifest, load_manifest
 from ..runtime import Supervisor
 from ..settings import Settings, from_environment
+from . import deploy as deploy_commands
 
 
 def _urls(manifest: Manifest, settings: Settings) -> list[str]:
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     bundles = commands.add_parser("bundles", help="measure each worker's bundle against its budget")
     bundles.add_argument("workers", nargs="*", metavar="WORKER", help="only these workers ('router' for the router)")
     bundles.add_argument("--json", action="store_true", help="print the report as JSON")
+    deploy_commands.add_commands(commands)
     args = parser.parse_args(argv)
     configure()
     settings = from_environment()
@@ -113,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "bundles":
         return _bundles(manifest, args.workers, as_json=args.json)
+    if args.command in ("deploy", "rollback", "releases", "health"):
+        return deploy_commands.run(args, manifest, settings)
     if args.command == "state":
         try:
             return uvloop.run(_state(settings))

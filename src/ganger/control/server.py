@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,8 @@ import msgspec
 from .state import PlatformState, encode
 
 # An op handler gets the request object and returns the reply line's object (None: no reply).
+# An `async` handler (a long op such as a deploy) is awaited: its reply is sent when it is done,
+# and only that connection waits.
 Handler = Callable[[dict[str, Any]], Any]
 
 
@@ -65,6 +68,8 @@ class ControlServer:
                     break
                 elif op in self.handlers:
                     reply = self.handlers[op](request)
+                    if inspect.isawaitable(reply):
+                        reply = await reply
                     if reply is not None:
                         writer.write(encode(reply) + b"\n")
                 else:

@@ -56,6 +56,7 @@ class PlatformState(msgspec.Struct, frozen=True):
     ready: bool = False
     now: str = ""  # the runtime's clock (injectable in tests), clinic time zone
     warm_windows: list[WarmWindow] = []
+    router_version: str = ""  # content hash of the code the router processes run
 
 
 encode = msgspec.json.Encoder().encode

@@ -41,6 +41,7 @@ from ..versioning import tree_version
 from .clock import Clock
 from .launchers import ExecLauncher, ZygoteLauncher
 from .process import ReplicaProcess, python_module_command
+from .rollout import Rollouts
 from .warmup import DemandHistory, WarmupPlanner
 
 log = logging.getLogger("ganger.runtime")
@@ -70,6 +71,7 @@ class Unit:
     calm_since: float | None = None
     cold_starts: int = 0
     release: str | None = None
+    generation: int = 0  # bumped by each deploy; part of the replicas' socket names
 
     def phase(self) -> str:
         if self.worker is not None and self.worker.upstream:
@@ -117,6 +119,7 @@ class Supervisor:
         self.history = DemandHistory(settings.data_dir / "demand.json")
         self.planner = WarmupPlanner(manifest, self.history)
         self.warm: dict[str, str] = {}
+        self.rollouts = Rollouts(self)
         self.control = ControlServer(settings.control_socket, self.snapshot, {
             "report": self._report,
             "demand": self._demand,
@@ -124,6 +127,7 @@ class Supervisor:
                                   + self.worker_metrics.text},
             "history": lambda _: self.aggregate.history(),
             "incidents": lambda _: self.incidents.document(),
+            **self.rollouts.handlers(),
         })
         self.units: dict[str, Unit] = {}
         self.router = Unit(name="router", version=tree_version(_package_dir("ganger")), worker=None)
@@ -179,6 +183,7 @@ class Supervisor:
             warm_windows=[WarmWindow(w.worker, w.reason, w.start.isoformat(timespec="minutes"),
                                      w.end.isoformat(timespec="minutes"))
                           for w in self.planner.windows(self.clock.now(zone))],
+            router_version=self.router.version,
         )
 
     # -- control ops ---------------------------------------------------------------------------------
@@ -228,6 +233,7 @@ class Supervisor:
         if self.zygote is not None:
             await self.zygote.start()
         router_started = asyncio.create_task(self._start_router())
+        kept = asyncio.create_task(self.rollouts.record_running())  # the code started is the code kept
         self._plan_all()  # starts every worker's initial replicas
         initial = [replica for unit in self.units.values() for replica in unit.replicas]
         await asyncio.gather(*(replica.settled.wait() for replica in initial))
@@ -241,6 +247,7 @@ class Supervisor:
         self._watchers.append(asyncio.create_task(self._sample_memory()))
         self._watchers.append(asyncio.create_task(self.worker_metrics.run(self._stop)))
         self._watchers.append(asyncio.create_task(self._scale_forever()))
+        await kept
         self.ready = True
         self.control.publish()
         failed = [u.name for u in self.units.values() if u.phase() not in ("ready", "external", "idle")]
@@ -263,7 +270,7 @@ class Supervisor:
 
     def _add_replica(self, unit: Unit) -> ReplicaProcess:
         index = unit.free_index()
-        socket_path = self.settings.replica_socket(unit.name, index)
+        socket_path = self.settings.replica_socket(unit.name, index, unit.generation)
         replica = ReplicaProcess(index, f"unix:{socket_path}", self._spawner(unit, socket_path), self._changed(unit))
         unit.replicas.append(replica)
         return replica
