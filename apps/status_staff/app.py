@@ -76,7 +76,7 @@ async def _integrations() -> dict[str, Any]:
     disk = data_disk()
     return {
         "databases": {name: msgspec.to_builtins(check) for name, check in (await database_checks()).items()},
-        "signIn": msgspec.to_builtins(sign_in_settings()),
+        "signIn": msgspec.to_builtins(sign_in_settings(app.manifest)),
         "disk": {**msgspec.to_builtins(disk), "usedPercent": round(100 * disk.used_fraction, 1)},
     }
 

@@ -10,6 +10,7 @@ import anyio.to_thread
 import msgspec
 
 from ..control import PlatformState, fetch_state, request
+from ..manifest import Manifest
 from ..monitoring.aggregate import MinuteDocument
 from ..monitoring.bundle_sizes import BundleSizes
 from ..monitoring.incidents import Incident
@@ -40,11 +41,9 @@ async def database_checks() -> dict[str, DatabaseCheck]:
     return await anyio.to_thread.run_sync(check_databases, from_environment().data_dir)
 
 
-def sign_in_settings() -> SignInSettings:
+def sign_in_settings(manifest: Manifest) -> SignInSettings:
     """Sign-in mode, issuer and whether the OIDC client id and secret are set (never their values)."""
-    from ..manifest import load_manifest
-
-    return _sign_in_settings(load_manifest(from_environment().manifest_path, check_modules=False))
+    return _sign_in_settings(manifest)
 
 
 def data_disk() -> DiskUsage:
