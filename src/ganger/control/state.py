@@ -35,6 +35,10 @@ class WorkerState(msgspec.Struct, frozen=True):
     desired: int = 0
     reason: str = ""  # why `desired` replicas: "min", "warm-up: …", "forecast", "load", "demand", "idle"
     cold_starts: int = 0
+    recycles: int = 0
+    cpu_limit_hits: int = 0
+    memory_limit_hits: int = 0
+    shed: int = 0
 
     @property
     def ready_addresses(self) -> list[str]:

@@ -69,6 +69,9 @@ class RouterSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     slow_stage_ms: float = 5.0
     slow_request_ms: float = 2000.0
     upstream_connect_timeout_s: float = 2.0
+    upstream_timeout_s: float = 60.0  # no response head from the worker in this time: 504
+    circuit_failures: int = 5  # consecutive failures that open a worker's circuit
+    circuit_open_s: float = 5.0  # how long an open circuit answers at once before a probe request
     processes: int = 1
     # Limits on what a client may send (docs/security.md): beyond them the router answers 414 / 431,
     # and a client slower than the deadlines loses its connection.

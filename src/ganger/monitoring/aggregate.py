@@ -20,6 +20,8 @@ class Totals:
     buckets: dict[str, list[int]] = field(default_factory=lambda: {s: [0] * (len(BUCKETS) + 1) for s in STAGES})
     sums: dict[str, float] = field(default_factory=lambda: {s: 0.0 for s in STAGES})
     shed: int = 0
+    cpu_limit_hits: int = 0
+    memory_limit_hits: int = 0
 
     def add(self, delta: WorkerDelta) -> None:
         if delta.route:
@@ -32,6 +34,8 @@ class Totals:
                 mine[index] += count
             self.sums[stage] += delta.sums.get(stage, 0.0)
         self.shed += delta.shed
+        self.cpu_limit_hits += delta.cpu_limit_hits
+        self.memory_limit_hits += delta.memory_limit_hits
 
     @property
     def requests(self) -> int:

@@ -14,7 +14,7 @@ import msgspec
 
 KEPT_PER_WORKER = 50
 
-IncidentKind = Literal["exited", "restarted", "start-failed", "phase"]
+IncidentKind = Literal["exited", "restarted", "start-failed", "phase", "recycled"]
 
 
 class Incident(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -24,6 +24,7 @@ class Incident(msgspec.Struct, frozen=True, omit_defaults=True):
     pid: int | None = None
     exit_code: int | None = None
     phase: str | None = None  # the worker's phase after a "phase" change
+    reason: str | None = None  # why a replica was recycled
 
 
 class IncidentLog:

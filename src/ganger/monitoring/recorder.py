@@ -21,6 +21,8 @@ class WorkerDelta(msgspec.Struct):
     sums: dict[str, float] = msgspec.field(default_factory=dict)
     shed: int = 0
     in_flight: int = 0
+    cpu_limit_hits: int = 0
+    memory_limit_hits: int = 0
 
 
 class RouterDelta(msgspec.Struct):
@@ -60,9 +62,17 @@ class RequestRecorder:
     def shed(self, worker: str, route: str) -> None:
         self._for(worker, route).shed += 1
 
+    def limit_hit(self, worker: str, route: str, kind: str) -> None:
+        delta = self._for(worker, route)
+        if kind == "memory":
+            delta.memory_limit_hits += 1
+        else:
+            delta.cpu_limit_hits += 1
+
     def take(self) -> RouterDelta:
         """Everything recorded since the last call (in-flight is a level, not a delta)."""
         workers, self._workers = self._workers, {}
+
         for name, count in self.in_flight.items():
             if name in workers:
                 workers[name].in_flight = count

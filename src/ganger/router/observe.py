@@ -89,6 +89,10 @@ class ControlLink:
     def demand(self, worker: str) -> None:
         self._urgent.put_nowait(_encode({"op": "demand", "worker": worker}) + b"\n")
 
+    def limit_hit(self, worker: str, limit: str) -> None:
+        """A replica stopped a request at a limit (`limit` = "cpu; pid=…"): the runtime may replace it."""
+        self._urgent.put_nowait(_encode({"op": "limit", "worker": worker, "limit": limit}) + b"\n")
+
     async def run(self) -> None:
         while True:
             try:

@@ -66,7 +66,7 @@ class Exchange:
         "http11", "match", "target", "address", "upstream", "request_chunked", "request_complete",
         "pending", "pending_bytes", "body_sent", "response_started", "response_chunked", "response_done",
         "local", "retried", "head", "request_id", "connect_task", "path", "set_cookie", "status", "t_head",
-        "recorded", "declared_length", "accept", "hold_timer",
+        "recorded", "declared_length", "accept", "hold_timer", "upstream_timer",
     )
 
     def __init__(self, client: ClientConnection) -> None:
@@ -104,6 +104,7 @@ class Exchange:
         self.recorded = False
         self.accept: bytes | None = None
         self.hold_timer: asyncio.TimerHandle | None = None
+        self.upstream_timer: asyncio.TimerHandle | None = None
         self.declared_length = 0
 
     # -- request side --------------------------------------------------------------------------------
@@ -127,6 +128,7 @@ class Exchange:
 
     def on_request_complete(self) -> None:
         self.request_complete = True
+        self._arm_upstream_timer()
         if self.request_chunked:
             self.send_upstream(b"0\r\n\r\n")
         if self.response_done:
@@ -140,6 +142,9 @@ class Exchange:
         now = time.perf_counter_ns()
         self.status = status
         self.t_head = now
+        self._cancel_upstream_timer()
+        if self.target is not None:
+            self.target.succeeded()
         worker_ms = (now - self.t_sent) / 1e6
         router_ms = self.router_ns / 1e6
         total_ms = (now - self.t_start) / 1e6
@@ -154,6 +159,13 @@ class Exchange:
                 continue
             if lowered == b"content-length":
                 has_length = True
+            elif lowered == b"x-ganger-limit":  # between the worker and the runtime only
+                if self.target is not None:
+                    limit = value.decode("latin-1")
+                    ctx.recorder.limit_hit(self.target.name, ctx.route_labels[self.target.name],
+                                           limit.partition(";")[0])
+                    ctx.link.limit_hit(self.target.name, limit)
+                continue
             out.append(b"%s: %s\r\n" % (name, value))
         assert self.match is not None
         bodyless = self.method == b"HEAD" or status < 200 or status in (204, 304)
@@ -213,6 +225,7 @@ class Exchange:
             self.client.finish(self)
 
     def on_upstream_lost(self, received_any: bool) -> None:
+        self._cancel_upstream_timer()
         upstream, self.upstream = self.upstream, None
         self._release_target()
         if self.client.upgraded:
@@ -223,11 +236,11 @@ class Exchange:
             self.record()
             self.client.abort()
             return
-        reused = upstream is not None and upstream.reused
-        if not received_any and reused and self._may_retry():
-            self.retried = True
-            self.dispatch(self.address)
-            return
+        # Not retried: once the request was written the worker may have received it. (A pooled
+        # connection the worker closed while idle is dropped from the pool when it closes, and the
+        # pool gives up idle connections long before workers do, so this is not a stale-socket case.)
+        if self.target is not None:
+            self._failed()
         self.local_error(502, "The application closed the connection before answering.", retry_after=2)
 
     def on_upgraded_data(self, data: bytes) -> None:
@@ -267,7 +280,9 @@ class Exchange:
             elif lowered == b"authorization":
                 authorization = value
         if self.path == "/health" and self.method in (b"GET", b"HEAD"):
-            document = responses.health_document(ctx.manifest, ctx.targets, ctx.environment, ctx.started)
+            session = ctx.sessions.decode(cookie_value(cookies) or "") if cookies else None
+            admin = session is not None and "admin" in session.user.roles
+            document = responses.health_document(ctx.manifest, ctx.targets, ctx.environment, ctx.started, admin)
             self._local(responses.health(document, keep_alive=self.keep_alive, head_only=self.method == b"HEAD"))
             return
         host = host_name(host_header)
@@ -313,6 +328,18 @@ class Exchange:
     def dispatch(self, exclude: str | None, accept: bytes | None = None) -> None:
         assert self.target is not None and self.match is not None
         address = self.target.choose(exclude=exclude) or (exclude if self.retried else None)
+        worker = self.match.route.worker
+        ctx = self.client.ctx
+        if exclude is None and not self.retried and self.target.total_in_flight >= worker.budgets.concurrency:
+            ctx.recorder.shed(worker.name, ctx.route_labels[worker.name])
+            self.local_error(503, "The application is at its limit of requests in flight; try again in a moment.",
+                             retry_after=1, accept=accept, worker=worker.name)
+            return
+        if not self.target.circuit_allows(time.monotonic()):
+            self.local_error(503, "The application is failing; requests to it are paused for a few seconds.",
+                             retry_after=max(1, round(self.target.open_until - time.monotonic())), accept=accept,
+                             worker=worker.name)
+            return
         if address is None and not self.target.static and self.target.phase != "stopped" and not self.retried:
             self._hold(accept)
             return
@@ -363,6 +390,7 @@ class Exchange:
         except (OSError, TimeoutError):
             self.connect_task = None
             self._release_target()
+            self._failed()
             if self.client.closed:
                 return
             if self._may_retry() and self.target is not None and self.target.choose(exclude=address):
@@ -390,6 +418,37 @@ class Exchange:
             self.pending_bytes = 0
             self.client.resume_reading("pending")
         self.t_sent = time.perf_counter_ns()
+        self._arm_upstream_timer()
+
+    def _arm_upstream_timer(self) -> None:
+        """Wait at most `upstream_timeout_s` for the response head once the whole request is sent."""
+        if self.upstream is not None and self.request_complete and self.upstream_timer is None and not self.upgrade:
+            timeout = self.client.ctx.manifest.router.upstream_timeout_s
+            self.upstream_timer = asyncio.get_running_loop().call_later(timeout, self._upstream_timed_out)
+
+    def _cancel_upstream_timer(self) -> None:
+        if self.upstream_timer is not None:
+            self.upstream_timer.cancel()
+            self.upstream_timer = None
+
+    def _upstream_timed_out(self) -> None:
+        self.upstream_timer = None
+        if self.response_started or self.upstream is None:
+            return
+        upstream, self.upstream = self.upstream, None
+        upstream.close()  # detached first: its loss is this timeout, not a second failure
+        self._release_target()
+        self._failed()
+        self.local_error(504, "The application did not answer in time.",
+                         worker=self.target.name if self.target else None)
+
+    def _failed(self) -> None:
+        """A transport failure (refused, dropped, timed out): counts toward opening the circuit."""
+        assert self.target is not None
+        router = self.client.ctx.manifest.router
+        if self.target.failed(time.monotonic(), router.circuit_failures, router.circuit_open_s):
+            event(log, logging.WARNING, "circuit open", worker=self.target.name, failures=self.target.failures,
+                  seconds=router.circuit_open_s)
 
     def _may_retry(self) -> bool:
         return not self.retried and not self.body_sent and self.method in IDEMPOTENT and not self.upgrade
@@ -583,6 +642,10 @@ class ClientConnection(asyncio.Protocol):
                 continue
             if exchange.connect_task is not None:
                 exchange.connect_task.cancel()
+            exchange._cancel_upstream_timer()
+            if exchange.hold_timer is not None:
+                exchange.hold_timer.cancel()
+                exchange.hold_timer = None
             upstream, exchange.upstream = exchange.upstream, None
             if upstream is not None:
                 upstream.close()  # the worker sees the client's disconnect

@@ -87,8 +87,12 @@ def redirect(location: str, *, keep_alive: bool, status: int = 308) -> bytes:
     )
 
 
-def health_document(manifest: Manifest, targets: Targets, environment: str, started: float) -> dict[str, object]:
-    """The seed's health answer plus each worker's state from the runtime."""
+def health_document(manifest: Manifest, targets: Targets, environment: str, started: float,
+                    detail: bool = False) -> dict[str, object]:
+    """The seed's health answer plus each worker's state from the runtime.
+
+    `detail` (signed-in admins only) adds what must not be public: pids, versions, budgets,
+    memory and the limits each worker has hit."""
     state = targets.state
     healthy = state is not None
 
@@ -105,6 +109,17 @@ def health_document(manifest: Manifest, targets: Targets, environment: str, star
             if worker_state is not None:
                 described[name].update(desired=worker_state.desired, reason=worker_state.reason,
                                        coldStarts=worker_state.cold_starts)
+            if detail and worker_state is not None:
+                budgets = manifest.worker(name).budgets
+                described[name].update(
+                    version=worker_state.version,
+                    pids=[r.pid for r in worker_state.replicas if r.pid],
+                    memoryBytes=[r.rss_bytes for r in worker_state.replicas],
+                    budgets={"memoryMb": budgets.memory_mb, "memoryTargetMb": budgets.memory_target_mb,
+                             "cpuMsPerRequest": budgets.cpu_ms, "concurrency": budgets.concurrency},
+                    cpuLimitHits=worker_state.cpu_limit_hits, memoryLimitHits=worker_state.memory_limit_hits,
+                    recycles=worker_state.recycles, restarts=worker_state.restarts, shed=worker_state.shed,
+                )
         return described
 
     workers = describe([w.name for w in manifest.workers])

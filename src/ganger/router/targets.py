@@ -9,7 +9,8 @@ from ..manifest import Manifest
 
 
 class Target:
-    __slots__ = ("name", "addresses", "in_flight", "phase", "static", "waiters")
+    __slots__ = ("name", "addresses", "in_flight", "phase", "static", "waiters", "total_in_flight", "failures",
+                 "open_until", "probing")
 
     def __init__(self, name: str, static_address: str | None = None) -> None:
         self.name = name
@@ -18,6 +19,10 @@ class Target:
         self.in_flight: dict[str, int] = {}
         self.phase = "external" if self.static else "starting"
         self.waiters: list[Callable[[], None]] = []  # requests held until a replica is ready
+        self.total_in_flight = 0
+        self.failures = 0  # consecutive transport failures (refused, dropped, timed out)
+        self.open_until = 0.0  # circuit open: answer at once until then, then let one probe through
+        self.probing = False
 
     def choose(self, exclude: str | None = None) -> str | None:
         best: str | None = None
@@ -32,8 +37,31 @@ class Target:
 
     def acquire(self, address: str) -> None:
         self.in_flight[address] = self.in_flight.get(address, 0) + 1
+        self.total_in_flight += 1
+
+    def circuit_allows(self, now: float) -> bool:
+        """Closed: yes. Open: no, until `open_until`; then one request goes through as a probe."""
+        if not self.open_until:
+            return True
+        if now < self.open_until or self.probing:
+            return False
+        self.probing = True
+        return True
+
+    def succeeded(self) -> None:
+        self.failures, self.open_until, self.probing = 0, 0.0, False
+
+    def failed(self, now: float, threshold: int, open_seconds: float) -> bool:
+        """Count a failure; True if this one opened (or re-opened) the circuit."""
+        self.failures += 1
+        if self.probing or self.failures >= threshold:
+            self.probing = False
+            self.open_until = now + open_seconds
+            return True
+        return False
 
     def release(self, address: str) -> None:
+        self.total_in_flight -= 1
         count = self.in_flight.get(address, 0) - 1
         if count > 0:
             self.in_flight[address] = count
@@ -46,6 +74,8 @@ class Target:
             return []
         ready = state.ready_addresses
         gone = [a for a in self.addresses if a not in ready]
+        if any(a not in self.addresses for a in ready):
+            self.succeeded()  # a new replica gets a closed circuit: the failures were its predecessor's
         self.addresses = ready
         self.phase = state.phase
         return gone

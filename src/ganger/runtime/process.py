@@ -31,6 +31,8 @@ class ReplicaProcess:
         self.exit_code: int | None = None
         self.rss_bytes = 0
         self.settled = asyncio.Event()  # set once the first start has succeeded or failed
+        self.being_replaced = False  # a successor is starting; this one drains once it is ready
+        self.cpu_hits: list[float] = []  # when it recently stopped a request at its CPU limit
 
     @property
     def pid(self) -> int | None:

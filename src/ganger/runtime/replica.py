@@ -11,6 +11,7 @@ import argparse
 import importlib
 import logging
 import os
+import resource
 import sys
 
 import uvicorn
@@ -18,6 +19,17 @@ import uvicorn
 from ..logs import JsonFormatter, configure
 from ..manifest import load_manifest
 from ..settings import from_environment
+
+
+def cap_memory(budget_mb: int) -> None:
+    """Let this replica grow by at most `budget_mb` from here; beyond, allocations fail.
+
+    The hard cap that keeps one runaway handler from taking the machine down; the runtime
+    replaces a replica that hits it (or whose memory passes its budget) before that happens."""
+    with open("/proc/self/status") as status:
+        data_kb = next(int(line.split()[1]) for line in status if line.startswith("VmData:"))
+    limit = data_kb * 1024 + budget_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
 class _ReadyServer(uvicorn.Server):
@@ -54,6 +66,7 @@ def serve_replica(worker_name: str, socket_path: str, ready_fd: int | None, rele
     os.environ["GANGER_WORKER"] = worker.name
     module_name, _, attribute = worker.entry.partition(":")
     app = getattr(importlib.import_module(module_name), attribute)
+    cap_memory(worker.budgets.memory_mb)
     config = uvicorn.Config(
         app,
         uds=socket_path,

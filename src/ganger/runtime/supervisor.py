@@ -51,7 +51,9 @@ STOP_TIMEOUT_SECONDS = 15.0
 BACKOFF_FIRST_SECONDS = 0.2
 BACKOFF_MAX_SECONDS = 10.0
 STABLE_AFTER_SECONDS = 30.0
-MEMORY_SAMPLE_SECONDS = 5.0
+MEMORY_SAMPLE_SECONDS = 1.0
+CPU_HITS_BEFORE_RECYCLE = 3
+CPU_HIT_WINDOW_SECONDS = 60.0
 SCALE_TICK_SECONDS = 0.5
 START_DURATIONS_KEPT = 1000
 
@@ -71,6 +73,7 @@ class Unit:
     calm_since: float | None = None
     cold_starts: int = 0
     release: str | None = None
+    recycles: int = 0
     generation: int = 0  # bumped by each deploy; part of the replicas' socket names
 
     def phase(self) -> str:
@@ -95,7 +98,7 @@ class Unit:
             name=self.name, phase=self.phase(), version=self.version,  # type: ignore[arg-type]
             replicas=[r.state() for r in self.replicas],
             restarts=sum(r.restarts for r in self.replicas), changed_at=self.changed_at,
-            desired=self.desired, reason=self.reason, cold_starts=self.cold_starts,
+            desired=self.desired, reason=self.reason, cold_starts=self.cold_starts, recycles=self.recycles,
         )
 
     def free_index(self) -> int:
@@ -123,6 +126,7 @@ class Supervisor:
         self.control = ControlServer(settings.control_socket, self.snapshot, {
             "report": self._report,
             "demand": self._demand,
+            "limit": self._limit,
             "metrics": lambda _: {"text": render(self.aggregate, self.snapshot(), self._start_lists()).decode()
                                   + self.worker_metrics.text},
             "history": lambda _: self.aggregate.history(),
@@ -176,7 +180,7 @@ class Supervisor:
         return PlatformState(
             started_at=self.started_at,
             environment=self.environment,
-            workers={name: unit.state() for name, unit in self.units.items()},
+            workers={name: self._with_traffic(unit.state()) for name, unit in self.units.items()},
             router=[r.state() for r in self.router.replicas],
             ready=self.ready,
             now=self.clock.now(zone).isoformat(timespec="seconds"),
@@ -185,6 +189,13 @@ class Supervisor:
                           for w in self.planner.windows(self.clock.now(zone))],
             router_version=self.router.version,
         )
+
+    def _with_traffic(self, state: WorkerState) -> WorkerState:
+        totals = self.aggregate.totals.get(state.name)
+        if totals is None:
+            return state
+        return msgspec.structs.replace(state, cpu_limit_hits=totals.cpu_limit_hits,
+                                       memory_limit_hits=totals.memory_limit_hits, shed=totals.shed)
 
     # -- control ops ---------------------------------------------------------------------------------
     def _report(self, request: dict[str, Any]) -> None:
@@ -203,6 +214,45 @@ class Supervisor:
                 unit.last_activity = time.monotonic()
             if requests:
                 self.history.record(name, requests, now)
+
+    def _limit(self, request: dict[str, Any]) -> None:
+        """A replica stopped a request at its limit ("memory; pid=123"): replace it after a memory
+        hit, or after CPU_HITS_BEFORE_RECYCLE CPU hits within CPU_HIT_WINDOW_SECONDS."""
+        unit = self.units.get(str(request.get("worker")))
+        kind, _, pid_part = str(request.get("limit", "")).partition(";")
+        pid = pid_part.strip().removeprefix("pid=")
+        replica = next((r for r in unit.replicas if str(r.pid) == pid), None) if unit else None
+        if unit is None or replica is None:
+            return
+        kind = kind.strip()
+        if kind == "memory":
+            self._recycle(unit, replica, "memory limit")
+            return
+        now = time.monotonic()
+        replica.cpu_hits = [t for t in replica.cpu_hits if now - t < CPU_HIT_WINDOW_SECONDS] + [now]
+        if len(replica.cpu_hits) >= CPU_HITS_BEFORE_RECYCLE:
+            self._recycle(unit, replica, "keeps exceeding its CPU limit")
+
+    def _recycle(self, unit: Unit, replica: ReplicaProcess, reason: str) -> None:
+        """Replace a replica gracefully: the new one is ready before the old one is drained."""
+        if replica.being_replaced or replica.phase != "ready" or self.stopping:
+            return
+        replica.being_replaced = True
+        unit.recycles += 1
+        self.incidents.record(unit.name, "recycled", replica=replica.index, pid=replica.pid, reason=reason)
+        event(log, logging.WARNING, "recycling replica", worker=unit.name, replica=replica.index, pid=replica.pid,
+              reason=reason, rss_mb=round(replica.rss_bytes / 1048576, 1))
+        # The successor is added now, so the scaler counts it and does not start one of its own.
+        asyncio.create_task(self._replace(unit, replica, self._add_replica(unit)))
+
+    async def _replace(self, unit: Unit, old: ReplicaProcess, successor: ReplicaProcess) -> None:
+        ready = await self._start_replica(unit, successor)
+        self._replica_tasks[successor] = asyncio.create_task(self._watch(unit, successor))
+        if not ready and old.running:
+            event(log, logging.ERROR, "replacement failed; the old replica keeps serving", worker=unit.name)
+            old.being_replaced = False
+            return
+        await self._retire(unit, old)
 
     def _demand(self, request: dict[str, Any]) -> None:
         """The router holds a request for a worker with no ready replica: make sure one is coming.
@@ -375,7 +425,7 @@ class Supervisor:
 
     def _converge(self, unit: Unit) -> None:
         """Start or stop replicas until the count matches `desired`; newest replicas stop first."""
-        live = [r for r in unit.replicas if r.phase != "stopping"]
+        live = [r for r in unit.replicas if r.phase != "stopping" and not r.being_replaced]
         while len(live) < unit.desired:
             replica = self._add_replica(unit)
             live.append(replica)
@@ -426,6 +476,8 @@ class Supervisor:
                     with contextlib.suppress(psutil.Error):
                         replica.rss_bytes = psutil.Process(replica.pid).memory_info().rss
                         largest = max(largest, replica.rss_bytes)
+                    if unit.worker and replica.rss_bytes > unit.worker.budgets.memory_mb * 1024 * 1024:
+                        self._recycle(unit, replica, "memory over budget")
                 if largest:
                     self.aggregate.memory_sample(unit.name, largest)
             self.control.publish()

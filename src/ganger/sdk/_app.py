@@ -26,6 +26,7 @@ from ._assets import IMMUTABLE, AssetStore
 from ._data import stores_lifespan
 from ._headers import ForwardedPrefix, SecurityHeaders, patient_headers, staff_headers
 from ._identity import VerifiedIdentity
+from ._limits import MEMORY_MESSAGE, RequestBudgets, limit_response
 from ._metrics import MetricsEndpoint, RequestCounts, RequestMetrics, install_trace_logging
 from ._page import PageRenderer
 
@@ -94,6 +95,7 @@ class WorkerApp:
         if self.worker.auth_required:
             inner = VerifiedIdentity(inner, load_secret(from_environment().data_dir), self.worker.roles)
         self.request_counts = RequestCounts()
+        inner = RequestBudgets(inner, self.worker.name, self.worker.budgets.cpu_ms)
         counted = RequestMetrics(SecurityHeaders(inner, kind_headers), self.request_counts)
         secret = lambda: load_secret(from_environment().data_dir)  # noqa: E731
         self._asgi = MetricsEndpoint(ForwardedPrefix(counted), self.request_counts, secret)
@@ -144,6 +146,9 @@ class WorkerApp:
                            heading=heading, message=message, status=exc.status_code)
 
     async def _server_error(self, request: Request, exc: Exception) -> Response:
+        if isinstance(exc, MemoryError):
+            headers, body = limit_response(MEMORY_MESSAGE, "memory")
+            return Response(body, status_code=503, headers={k.decode(): v.decode() for k, v in headers})
         # The route template, not the path: a path may carry identifiers of patients.
         route = getattr(request.scope.get("route"), "path", None)
         log.error("unhandled error", exc_info=exc, extra={"fields": {"worker": self.worker.name, "route": route}})
