@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import uvloop
@@ -29,6 +31,7 @@ from .upstream import UpstreamPool
 log = logging.getLogger("ganger.router")
 
 DRAIN_SECONDS = 10.0
+FRESH_GRACE_SECONDS = 0.25
 
 
 class RouterContext:
@@ -66,6 +69,9 @@ class RouterContext:
         """Stop keep-alive, close idle connections, let in-flight exchanges finish, then cut the rest."""
         self.draining = True
         self._drained = asyncio.Event()
+        # A connection accepted a moment ago looks idle while its first request is still on the way;
+        # closing it then would reset the client. A short grace serves those (with Connection: close).
+        await asyncio.sleep(FRESH_GRACE_SECONDS)
         for connection in list(self.connections):
             if connection.idle:
                 connection.close()
@@ -89,6 +95,33 @@ def listening_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket
     sock.listen(2048)
     sock.setblocking(False)
     return sock
+
+
+async def adopt_backlog(listener: socket.socket, kept: socket.socket,
+                        factory: Callable[[], asyncio.Protocol]) -> None:
+    """Serve the connections already queued on the listening socket we stop listening on, then close it.
+
+    With SO_REUSEPORT each router process has its own accept queue, and closing it resets whatever
+    the kernel queued there. `kept` (a dup taken before the server closed its own descriptor) keeps
+    the queue alive until the server's descriptor is gone; then the last accept and the close are
+    one synchronous step, microseconds apart. During a router redeploy the new process is already
+    listening on the port, so new connections go there."""
+    loop = asyncio.get_running_loop()
+    for _ in range(200):
+        if listener.fileno() == -1:
+            break
+        await asyncio.sleep(0.001)
+    adopted: list[socket.socket] = []
+    while True:
+        try:
+            connection, _ = kept.accept()
+        except OSError:  # BlockingIOError: the queue is empty
+            break
+        adopted.append(connection)
+    kept.close()
+    for connection in adopted:
+        with contextlib.suppress(OSError):
+            await loop.connect_accepted_socket(factory, connection)
 
 
 async def follow_runtime(ctx: RouterContext, control_socket: Path) -> None:
@@ -121,8 +154,11 @@ async def serve(manifest: Manifest, host: str, port: int, control_socket: Path |
         os.write(ready_fd, b"ready\n")
         os.close(ready_fd)
     await stop.wait()
-    # Shutdown order: stop accepting, let in-flight requests finish, close the rest.
+    # Shutdown order: stop accepting (serving what the kernel already queued for us), let in-flight
+    # requests finish, close the rest.
+    kept = sock.dup()
     server.close()
+    await adopt_backlog(sock, kept, lambda: ClientConnection(ctx))
     await ctx.drain(DRAIN_SECONDS)
     reporter.cancel()
     if follower is not None:
