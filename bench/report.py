@@ -77,7 +77,8 @@ def _stream_table(results: Results) -> list[str]:
 def _verdict_table(verdicts: list[Verdict]) -> list[str]:
     lines = ["| target | this run | met |", "|---|---|---|"]
     for v in verdicts:
-        lines.append(f"| {v.target} | {v.figure} | {'yes' if v.met else 'not measured' if v.met is None else '**no**'} |")
+        met = "yes" if v.met else "not measured" if v.met is None else "**no**"
+        lines.append(f"| {v.target} | {v.figure} | {met} |")
     return lines
 
 
@@ -101,8 +102,8 @@ def why(results: Results, verdicts: list[Verdict]) -> str:
     staff = results.row("router-staff")
     if staff and staff.proxy_cpu_us:
         parts.append(f"A signed-in staff request, whose session cookie is verified and whose identity is signed "
-                     f"for the worker, cost {staff.proxy_cpu_us:.0f} µs ({staff.proxy_cpu_us / nginx.proxy_cpu_us:.1f}× "
-                     f"nginx's plain proxying, which does neither).")
+                     f"for the worker, cost {staff.proxy_cpu_us:.0f} µs "
+                     f"({staff.proxy_cpu_us / nginx.proxy_cpu_us:.1f}× nginx's plain proxying, which does neither).")
     if router.p50_ms is not None and direct.p50_ms is not None and nginx.p50_ms is not None:
         parts.append(f"At one connection it added {router.p50_ms - direct.p50_ms:.3f} ms to the median "
                      f"(nginx {nginx.p50_ms - direct.p50_ms:.3f} ms).")
@@ -127,7 +128,8 @@ def render(results: Results) -> str:
         "",
         f"Run {results.date} with `{results.command}` on {m.get('nproc', '?')} cores ({m.get('cpu', '?')}), "
         f"Linux {m.get('kernel', '?')}, Python {m.get('python', '?')}, {m.get('nginx', 'nginx')}, "
-        f"{m.get('wrk', 'wrk')}. A shared, noisy machine: compare rows of the same run, not across runs.",
+        f"{m.get('wrk', 'wrk')}. A shared, noisy machine (1-minute load average {m.get('load', '?')} from start "
+        f"to end of the run, on {m.get('nproc', '?')} cores): compare rows of the same run, not across runs.",
         "",
         f"- Upstream: a hello-world ASGI app (no framework) under uvicorn (httptools, uvloop) on a Unix socket; "
         f"every proxy reaches that same worker. wrk cannot speak Unix sockets, so **direct** is the same worker "
@@ -139,6 +141,8 @@ def render(results: Results) -> str:
         "after each throughput round, summed over the rounds and divided by the requests completed; the worker's "
         "the same way. Extra rows: one round each, after the main rows.",
         "- RSS: VmRSS of the proxy's processes after start (idle) and sampled every 20 ms under load (peak).",
+        "- Logging: nginx with `access_log off`; the router as it ships, writing its JSON access line per request "
+        "to stderr (a file in the temp folder here).",
         "- Proxy core busy: the proxy's CPU seconds over the wall time of its 32-connection runs. Below 100% "
         "means the proxy was not what limited throughput: each proxied request also crosses between the "
         "two cores twice, which the direct row (wrk and worker on one core) does not.",

@@ -132,9 +132,15 @@ def machine(tools: Tools) -> dict[str, str]:
             "python": platform.python_version(), **tools.versions()}
 
 
+def load_average() -> float:
+    """The 1-minute load average: how much else this shared machine was doing."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
 def run(plan: Plan, command: str) -> Results:
     """Everything is stopped on the way out, whatever happens in between."""
     tools = ensure()
+    load_before = load_average()
     pinning = Pinning.detect()
     bench = Bench(tools, plan, pinning)
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -142,9 +148,11 @@ def run(plan: Plan, command: str) -> Results:
         work = Path(tmp)
         os.chmod(work, 0o755)  # nginx's worker process runs as nobody and must reach the socket
         try:
-            return _run(bench, work, tools, plan, pinning, date, command)
+            results = _run(bench, work, tools, plan, pinning, date, command)
         finally:
             stop_all()
+    results.machine["load"] = f"{load_before:.1f} → {load_average():.1f}"
+    return results
 
 
 def _run(bench: Bench, work: Path, tools: Tools, plan: Plan, pinning: Pinning, date: str, command: str) -> Results:
@@ -165,6 +173,8 @@ def _run(bench: Bench, work: Path, tools: Tools, plan: Plan, pinning: Pinning, d
 
     streams = [streaming.stream(direction, router.port, router.host, plan.stream_mb, router.pids)
                for direction in ("upload", "download")]
+    bench.notes += [f"The {s.megabytes} MB {s.direction} through the router did not complete."
+                    for s in streams if not s.ok]
 
     extra = [_two_routers(bench, work, manifest, worker)]
     staff = _staff_endpoint(bench, work, manifest, router)

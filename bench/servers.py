@@ -82,21 +82,37 @@ def start_worker(work: Path, pinning: Pinning, name: str = "worker", app: str = 
     return worker, uds, port
 
 
-def write_manifest(work: Path, upstreams: dict[str, Path]) -> Path:
+def write_manifest(work: Path, upstreams: dict[str, Path], max_body_mb: int = 1024) -> Path:
     """Patient workers (no sign-in on their routes), each at a fixed Unix socket.
 
-    The loader insists on a staff catch-all at "/"; it points at the first socket and gets no load.
+    The loader insists on a staff catch-all at "/"; it points at the first socket and gets load
+    only in the signed-in row. Body limits are raised for the streaming checks where
+    the manifest knows them (`budgets.max_body_mb`), and left out where it does not.
     """
+    from ganger.errors import ManifestError
+    from ganger.manifest import load_manifest
+
+    path = work / "bench-platform.toml"
+    for budgets in (f"budgets = {{ max_body_mb = {max_body_mb} }}", ""):
+        path.write_text(_manifest_text(upstreams, budgets))
+        try:
+            load_manifest(path, check_modules=False)
+            return path
+        except ManifestError:
+            continue
+    load_manifest(path, check_modules=False)  # raise the loader's own message
+    return path
+
+
+def _manifest_text(upstreams: dict[str, Path], budgets: str) -> str:
     first = next(iter(upstreams.values()))
     lines = ["[platform]", f'patient_domains = ["{PATIENT_DOMAIN}"]', 'staff_hosts = ["127.0.0.1"]', "",
              "[workers.bench-staff]", 'kind = "staff"', 'prefix = "/"', 'description = "Bench staff"',
-             'entry = "bench.apps:app"', f'upstream = "unix:{first}"', ""]
+             'entry = "bench.apps:app"', f'upstream = "unix:{first}"', budgets, ""]
     for host, uds in upstreams.items():
         lines += [f"[workers.bench-{host}]", 'kind = "patient"', f'host = "{host}"',
-                  f'description = "Bench {host}"', 'entry = "bench.apps:app"', f'upstream = "unix:{uds}"', ""]
-    path = work / "bench-platform.toml"
-    path.write_text("\n".join(lines))
-    return path
+                  f'description = "Bench {host}"', 'entry = "bench.apps:app"', f'upstream = "unix:{uds}"', budgets, ""]
+    return "\n".join(lines)
 
 
 def start_routers(work: Path, pinning: Pinning, manifest: Path, count: int = 1, role: str | None = "proxy",

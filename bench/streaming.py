@@ -71,7 +71,10 @@ def stream(direction: str, port: int, host: str, megabytes: int, pids: list[int]
     before = rss_bytes(pids)
     started = time.perf_counter()
     with RssSampler(pids, interval=0.01) as sampler:
-        ok = transfer(port, host, megabytes)
+        try:
+            ok = transfer(port, host, megabytes)
+        except (OSError, http.client.HTTPException, ValueError):
+            ok = False
     seconds = time.perf_counter() - started
     time.sleep(0.2)
     return StreamResult(direction, megabytes, seconds, before, sampler.peak, rss_bytes(pids), ok)
