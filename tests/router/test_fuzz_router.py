@@ -32,8 +32,8 @@ from tests.support.platform import RunningPlatform, replica_pids
 
 FUZZ_SECONDS = float(os.environ.get("GANGER_FUZZ_SECONDS", "8"))
 SEED = int(os.environ.get("GANGER_FUZZ_SEED", str(random.randrange(1 << 30))))
-CLIENTS = 24
-HANG_SECONDS = 4.0  # tight deadlines: 0.5 s head, 0.5 s body idle, 1 s keep-alive idle
+CLIENTS = 16
+HANG_SECONDS = 10.0  # deadlines are 0.5 s head, 0.5 s body idle, 1 s keep-alive idle; the rest is slack for a busy CI box
 
 TOKENS = [b"\r\n", b"\n", b"\r", b" ", b"\t", b":", b",", b";", b"\x00", b"\x7f", b"\xff", b"0", b"9", b"f",
           b"chunked", b"Chunked", b"gzip, ", b"Content-Length: ", b"Transfer-Encoding: ", b"Content_Length: 5\r\n",
@@ -50,7 +50,7 @@ SEEDS = [case.raw for case in load_corpus() if len(case.raw) < 20000] + [
 
 
 def mutate(rng: random.Random, data: bytes) -> bytes:
-    for _ in range(rng.randint(1, 4)):
+    for _ in range(rng.choice((0, 1, 1, 2, 3, 4))):  # some seeds go unmutated: valid traffic in between
         where = rng.randrange(len(data) + 1)
         choice = rng.randrange(8)
         if choice == 0 and data:
@@ -127,11 +127,18 @@ class Responses:
         self.in_message = False
 
 
-def exchange(port: int, data: bytes) -> tuple[bytes, float]:
+def exchange(port: int, data: bytes, cuts: list[int] | None = None) -> tuple[bytes, float]:
+    """Send `data` (in pieces at `cuts`, so heads and bodies span reads) and read until the router closes."""
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", port), timeout=HANG_SECONDS) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            sock.sendall(data)
+            last = 0
+            for cut in [*(cuts or []), len(data)]:
+                sock.sendall(data[last:cut])
+                last = cut
+                if cut < len(data):
+                    time.sleep(0.005)
         except (BrokenPipeError, ConnectionResetError):
             pass
         chunks = []
@@ -141,7 +148,8 @@ def exchange(port: int, data: bytes) -> tuple[bytes, float]:
             except ConnectionResetError:
                 break
             except TimeoutError:
-                raise AssertionError(f"the router neither answered nor closed: {data!r}") from None
+                waited = time.monotonic() - started
+                raise AssertionError(f"the router neither answered nor closed in {waited:.1f} s: {data!r}") from None
             if not chunk:
                 break
             chunks.append(chunk)
@@ -151,7 +159,8 @@ def exchange(port: int, data: bytes) -> tuple[bytes, float]:
 def check_one(port: int, index: int) -> str:
     rng = random.Random(SEED * 1_000_003 + index)
     data = mutate(rng, rng.choice(SEEDS))
-    received, _ = exchange(port, data)
+    cuts = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, rng.randint(0, 2)))) if len(data) > 1 else []
+    received, _ = exchange(port, data, cuts)
     if b"HEAD " in data or b"Upgrade" in data or b"upgrade" in data.lower():
         return "skipped"  # bodiless answers and piped upgrades cannot be framed without the request
     reader = Responses()

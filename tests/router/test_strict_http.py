@@ -292,6 +292,24 @@ def test_an_idle_keep_alive_connection_is_closed(tight: RunningPlatform) -> None
     assert 0.7 < waited < 3.0
 
 
+def test_stray_empty_lines_do_not_keep_a_connection_open(tight: RunningPlatform) -> None:
+    """Empty lines before a request begin no message, so they must not reset the keep-alive clock either."""
+    with socket.create_connection(("127.0.0.1", tight.port), timeout=5) as sock:
+        sock.sendall(f"GET /corpus/stray HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+        response, _ = read_one(sock)
+        started = time.monotonic()
+        try:
+            for _ in range(30):
+                sock.sendall(b"\r\n")
+                time.sleep(0.1)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data = read_until_close(sock)
+    assert response.status == 200
+    assert data in (b"", ) or data.startswith(b"HTTP/1.1 408 ")
+    assert time.monotonic() - started < 2.0
+
+
 def test_many_slow_connections_are_all_closed_and_descriptors_come_back(tight: RunningPlatform) -> None:
     import psutil
 

@@ -656,6 +656,8 @@ class ClientConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._disarm_idle()
+        if not self.head_started_at and self.active is None and self.building is None:
+            self.head_started_at = time.monotonic()  # even bare CRLFs, which begin no message, start the clock
         if self.upgraded or self.upgrading:
             if self.active is not None:
                 self.active.send_upstream(data)
