@@ -123,6 +123,8 @@ def test_valid_request_reaches_the_worker_exactly(echo_platform: RunningPlatform
         assert "x-trailer" not in names
         body = case.body or b""
         assert (seen["bytes"], seen["sha256"]) == (len(body), hashlib.sha256(body).hexdigest())
+        stated = dict(seen["headers"]).get("content-length")
+        assert stated is None or stated == str(len(body)), "the worker is told the length the router parsed"
         if case.keep_open:
             # The router's framing agreed with the client's: the next request is answered as itself.
             assert rest == b""
@@ -307,6 +309,23 @@ def test_stray_empty_lines_do_not_keep_a_connection_open(tight: RunningPlatform)
         data = read_until_close(sock)
     assert response.status == 200
     assert data in (b"", ) or data.startswith(b"HTTP/1.1 408 ")
+    assert time.monotonic() - started < 2.0
+
+
+def test_an_endless_chunk_extension_is_cut_by_the_body_deadline(tight: RunningPlatform) -> None:
+    """llhttp discards extension bytes without reporting them, so they are not body progress."""
+    with socket.create_connection(("127.0.0.1", tight.port), timeout=5) as sock:
+        sock.sendall(f"POST /corpus/extension HTTP/1.1\r\nHost: {HOST}\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "5;x=".encode())
+        started = time.monotonic()
+        try:
+            for _ in range(40):
+                sock.sendall(b"a" * 100)
+                time.sleep(0.05)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data = read_until_close(sock)
+    assert data.startswith(b"HTTP/1.1 408 "), data[:100]
     assert time.monotonic() - started < 2.0
 
 
