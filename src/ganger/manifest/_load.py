@@ -138,7 +138,7 @@ def _resolve(doc: ManifestDocument, source: str, file: str, *, check_modules: bo
             raise fail("max_replicas must be at least min_replicas and at least 1", table, "max_replicas")
         if ":" not in spec.entry:
             raise fail(f"entry {spec.entry!r} must be 'package.module:attribute'", table, "entry")
-        if check_modules and spec.upstream is None and not _module_exists(spec.entry.partition(":")[0], Path(file).resolve().parent):
+        if check_modules and spec.upstream is None and module_location(spec.entry.partition(":")[0], Path(file).resolve().parent) is None:
             raise fail(f"entry module {spec.entry.partition(':')[0]!r} cannot be found", table, "entry")
         route = (host, prefix)
         if route in seen_routes:
@@ -215,7 +215,11 @@ def _resolve(doc: ManifestDocument, source: str, file: str, *, check_modules: bo
 
 
 def _auth_service(budgets: Budgets) -> Worker:
-    """Sign-in runs as its own process, so the router never holds OIDC client secrets or libraries."""
+    """Sign-in runs as its own process, so the router never holds OIDC client secrets or libraries.
+
+    Its CPU budget is larger: a sign-in verifies an RSA signature and loads the provider's keys,
+    and happens once per session, not once per page."""
+    budgets = msgspec.structs.replace(budgets, cpu_ms=max(budgets.cpu_ms, 1000))
     return Worker(
         name="ganger-auth", kind="staff", description="Staff Sign-in", entry="ganger.auth.app:app", host=None,
         prefix=AUTH_PREFIX, auth_required=False, min_replicas=1, max_replicas=1, idle_timeout_s=900.0,
@@ -224,11 +228,24 @@ def _auth_service(budgets: Budgets) -> Worker:
     )
 
 
-def _module_exists(module: str, root: Path) -> bool:
-    """Apps live beside the manifest, so that folder is where their packages are looked up."""
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+def module_location(module: str, root: Path) -> Path | None:
+    """Where `module`'s code is: looked up beside the manifest first, then on sys.path.
+
+    Never imports and never changes sys.path: a process that loads several manifests (tests, the
+    deploy command) must not find one tree's `apps` package when it asks about another's."""
+    parts = module.split(".")
+    base = root.joinpath(*parts)
+    if (base / "__init__.py").is_file():
+        return base
+    if base.with_suffix(".py").is_file():
+        return base.with_suffix(".py")
+    if (root / parts[0]).exists():
+        return None  # the package is beside the manifest, and this module is not in it
     try:
-        return importlib.util.find_spec(module) is not None
+        spec = importlib.util.find_spec(module)
     except (ImportError, ValueError):
-        return False
+        return None
+    if spec is None or spec.origin is None:
+        return None
+    origin = Path(spec.origin)
+    return origin.parent if origin.name == "__init__.py" else origin

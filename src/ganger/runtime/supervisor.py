@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import logging
 import os
-import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -30,7 +28,7 @@ from ..control.state import WarmWindow
 from ..errors import RuntimeStartError
 from ..identity import load_secret
 from ..logs import event
-from ..manifest import Manifest, Worker
+from ..manifest import Manifest, Worker, module_location
 from ..monitoring import RouterDelta
 from ..monitoring.aggregate import Aggregate
 from ..monitoring.exposition import render
@@ -134,7 +132,7 @@ class Supervisor:
             **self.rollouts.handlers(),
         })
         self.units: dict[str, Unit] = {}
-        self.router = Unit(name="router", version=tree_version(_package_dir("ganger")), worker=None)
+        self.router = Unit(name="router", version=tree_version(Path(__file__).resolve().parents[1]), worker=None)
         self._watchers: list[asyncio.Task[None]] = []
         self._replica_tasks: dict[ReplicaProcess, asyncio.Task[None]] = {}
         self._stop = asyncio.Event()
@@ -165,7 +163,9 @@ class Supervisor:
         if worker.upstream:
             return "external"
         with contextlib.suppress(ImportError, ValueError, AttributeError):
-            return tree_version(_package_dir(worker.module, str(self.manifest.path.parent)))
+            location = module_location(worker.module, self.manifest.path.parent)
+            if location is not None:
+                return tree_version(location if location.is_dir() else location.parent)
         return "unknown"
 
     def _changed(self, unit: Unit) -> Callable[[], None]:
@@ -343,6 +343,7 @@ class Supervisor:
             durations.append(replica.ready_at - replica.started_at)
             self.aggregate.cold_start(unit.name)
             unit.cold_starts += 1
+            unit.last_activity = time.monotonic()
             with contextlib.suppress(psutil.Error):
                 replica.rss_bytes = psutil.Process(replica.pid).memory_info().rss  # type: ignore[arg-type]
             event(log, logging.INFO, "replica ready", worker=unit.name, replica=replica.index, pid=replica.pid,
@@ -412,7 +413,10 @@ class Supervisor:
                 unit.calm_since = None
         else:
             unit.calm_since = None
-        if floor == 0 and desired > 0 and in_flight == 0 and now - unit.last_activity > worker.idle_timeout_s:
+        # Idle only counts from when the replicas were ready: requests held for a starting replica
+        # are not in flight yet, and must not see it stopped before it answers them.
+        if (floor == 0 and desired > 0 and in_flight == 0 and all_ready
+                and now - unit.last_activity > worker.idle_timeout_s):
             desired, why = 0, "idle"
         if desired < floor or (desired == floor and floor > 0):
             desired, why = floor, reason
@@ -507,17 +511,4 @@ class Supervisor:
             with contextlib.suppress(FileNotFoundError):
                 stale.unlink()
         event(log, logging.INFO, "platform stopped")
-
-
-def _package_dir(module: str, root: str | None = None) -> Path:
-    """The folder of a package (or of a plain module) found on sys.path, without importing it."""
-    if root and root not in sys.path:
-        sys.path.insert(0, root)
-    spec = importlib.util.find_spec(module)
-    if spec is None:
-        raise ImportError(module)
-    if spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    assert spec.origin is not None
-    return Path(spec.origin).parent
 
