@@ -34,6 +34,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(PYTHON) -m pip install --quiet -e '.[test,bench]'
 	$(PYTHON) -m bench
+	$(PYTHON) -m bench.coldstart
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
