@@ -35,7 +35,7 @@ MARK = {mark!r}
 
 
 async def version(request):
-    return JSONResponse({{"mark": MARK, "pid": os.getpid()}})
+    return JSONResponse({{"mark": MARK, "pid": os.getpid()}}, status_code={status})
 
 
 app = WorkerApp({worker!r}, package=__name__, api=[Route("/version", version)])
@@ -54,11 +54,12 @@ async def app(scope, receive, send):  # noqa: F811 - /health fails, everything e
 '''
 
 
-def write_app(root: Path, worker: str, mark: str, *, broken_import: bool = False, failing_health: bool = False) -> None:
+def write_app(root: Path, worker: str, mark: str, *, broken_import: bool = False, failing_health: bool = False,
+              erroring: bool = False) -> None:
     package = root / "apps" / WORKERS[worker][0]
     package.mkdir(parents=True, exist_ok=True)
     extra = "import ganger_no_such_module  # noqa: F401\n" if broken_import else ""
-    (package / "__init__.py").write_text(APP.format(extra=extra, mark=mark, worker=worker,
+    (package / "__init__.py").write_text(APP.format(extra=extra, mark=mark, worker=worker, status=500 if erroring else 200,
                                                     wrap=FAILING_HEALTH if failing_health else ""))
 
 

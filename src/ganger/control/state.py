@@ -39,6 +39,8 @@ class WorkerState(msgspec.Struct, frozen=True):
     cpu_limit_hits: int = 0
     memory_limit_hits: int = 0
     shed: int = 0
+    canary: list[ReplicaState] = []  # a new generation on trial, getting `canary_percent` of the sessions
+    canary_percent: int = 0
 
     @property
     def ready_addresses(self) -> list[str]:

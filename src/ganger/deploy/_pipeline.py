@@ -119,7 +119,8 @@ async def deploy_worker(manifest: Manifest, settings: Settings, worker: str, *, 
     else:
         reply = {}
     ok = problem is None and bool(reply.get("promoted", True))
-    record(settings.data_dir, HistoryEntry(at=time.time(), worker=worker, action=action, version=release.version,
+    record(settings.data_dir, HistoryEntry(at=time.time(), worker=worker, action="canary" if canary else action,
+                                           version=release.version,
                                            previous=running, by=who, ok=ok,
                                            error=problem or str(reply.get("decision", "")) if not ok else ""))
     result = WorkerResult(worker, ok, release.version if ok else running, running, error=problem or "",

@@ -66,7 +66,7 @@ class Exchange:
         "http11", "match", "target", "address", "upstream", "request_chunked", "request_complete",
         "pending", "pending_bytes", "body_sent", "response_started", "response_chunked", "response_done",
         "local", "retried", "head", "request_id", "connect_task", "path", "set_cookie", "status", "t_head",
-        "recorded", "declared_length", "accept", "hold_timer", "upstream_timer",
+        "recorded", "declared_length", "accept", "hold_timer", "sticky", "upstream_timer",
     )
 
     def __init__(self, client: ClientConnection) -> None:
@@ -106,6 +106,7 @@ class Exchange:
         self.hold_timer: asyncio.TimerHandle | None = None
         self.upstream_timer: asyncio.TimerHandle | None = None
         self.declared_length = 0
+        self.sticky = b""  # what keeps a user on one generation during a canary: their email, else their address
 
     # -- request side --------------------------------------------------------------------------------
     def send_upstream(self, data: bytes) -> None:
@@ -315,6 +316,7 @@ class Exchange:
                                  accept=accept, worker=worker.name)
                 return
             identity = sign(ctx.secret, session.user, self.method, self.path.encode("ascii"))
+            self.sticky = session.user.email.encode()
             if time.time() - session.seen_at > REFRESH_SECONDS:
                 fresh = ctx.sessions.encode(session.user, issued_at=session.issued_at)
                 self.set_cookie = b"set-cookie: %s\r\n" % ctx.sessions.set_cookie(fresh).encode()
@@ -327,7 +329,7 @@ class Exchange:
 
     def dispatch(self, exclude: str | None, accept: bytes | None = None) -> None:
         assert self.target is not None and self.match is not None
-        address = self.target.choose(exclude=exclude) or (exclude if self.retried else None)
+        address = self.target.choose(exclude, self.sticky or self.client.peer) or (exclude if self.retried else None)
         worker = self.match.route.worker
         ctx = self.client.ctx
         if exclude is None and not self.retried and self.target.total_in_flight >= worker.budgets.concurrency:
@@ -455,7 +457,7 @@ class Exchange:
 
     def _release_target(self) -> None:
         if self.target is not None and self.address is not None:
-            self.target.release(self.address)
+            self.target.release(self.address, self.status, self.t_start)
             self.client.ctx.recorder.ended(self.target.name)
             self.address = None
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import uvloop
 
 from ..auth.config import auth_config
@@ -32,6 +33,7 @@ log = logging.getLogger("ganger.router")
 
 DRAIN_SECONDS = 10.0
 FRESH_GRACE_SECONDS = 0.25
+CANARY_REPORT_SECONDS = 1.0
 
 
 class RouterContext:
@@ -124,6 +126,25 @@ async def adopt_backlog(listener: socket.socket, kept: socket.socket,
             await loop.connect_accepted_socket(factory, connection)
 
 
+async def report_canaries(ctx: RouterContext) -> None:
+    """Each canaried worker's answers per generation, every second, for the supervisor to compare.
+
+    Nothing is sent (and no connection kept) unless a canary is running."""
+    writer: asyncio.StreamWriter | None = None
+    while True:
+        await asyncio.sleep(CANARY_REPORT_SECONDS)
+        tallies = ctx.targets.take_tallies()
+        if not tallies:
+            continue
+        try:
+            if writer is None or writer.is_closing():
+                _, writer = await asyncio.open_unix_connection(str(ctx.control_socket))
+            writer.write(msgspec.json.encode({"op": "canary-report", "pid": os.getpid(), "workers": tallies}) + b"\n")
+            await writer.drain()
+        except OSError:
+            writer = None
+
+
 async def follow_runtime(ctx: RouterContext, control_socket: Path) -> None:
     """Keep the router's replica table in step with the supervisor, reconnecting if it restarts."""
     while True:
@@ -144,6 +165,7 @@ async def serve(manifest: Manifest, host: str, port: int, control_socket: Path |
     ctx = RouterContext(manifest, environment, data_dir, control_socket)
     follower = loop.create_task(follow_runtime(ctx, control_socket)) if control_socket else None
     reporter = loop.create_task(ctx.link.run())
+    canaries = loop.create_task(report_canaries(ctx)) if control_socket else None
     sock = listening_socket(host, port, reuse_port=reuse_port)
     server = await loop.create_server(lambda: ClientConnection(ctx), sock=sock, backlog=2048)
     stop = asyncio.Event()
@@ -161,6 +183,8 @@ async def serve(manifest: Manifest, host: str, port: int, control_socket: Path |
     await adopt_backlog(sock, kept, lambda: ClientConnection(ctx))
     await ctx.drain(DRAIN_SECONDS)
     reporter.cancel()
+    if canaries is not None:
+        canaries.cancel()
     if follower is not None:
         follower.cancel()
     event(log, logging.INFO, "router stopped", pid=os.getpid())

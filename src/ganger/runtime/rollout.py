@@ -28,6 +28,7 @@ import msgspec
 
 from ..identity import User, load_secret, sign
 from ..logs import event
+from .canary import Comparison
 from .process import ReplicaProcess, python_module_command
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ganger.runtime.rollout")
 
+CANARY_LAST_REPORT_SECONDS = 1.2  # routers report every second
 SWITCH_GRACE_SECONDS = 0.5  # routers follow the state within milliseconds; this is a wide margin
 HEALTH_TIMEOUT_SECONDS = 5.0
 _DEPLOYER = User(email="deploy@runtime.ganger", name="Ganger deploy", roles=frozenset())
@@ -51,9 +53,11 @@ class Rollouts:
         self.supervisor = supervisor
         self.active: set[str] = set()
         self.generations: dict[str, int] = {}
+        self.comparisons: dict[str, Comparison] = {}
 
     def handlers(self) -> dict[str, Any]:
-        return {"deploy": self.deploy, "deploy-router": self.deploy_router}
+        return {"deploy": self.deploy, "deploy-router": self.deploy_router, "canary": self.canary,
+                "canary-report": self.canary_report}
 
     async def record_running(self) -> None:
         """Keep a release of the code every worker started with, so the first deploy can be rolled back."""
@@ -74,24 +78,32 @@ class Rollouts:
         self.generations[unit.name] = generation
         return generation
 
-    async def deploy(self, request: dict[str, Any]) -> dict[str, Any]:
-        """`{"op": "deploy", "worker", "release_path", "version"}`: answered when switched or refused."""
+    def _refusal(self, request: dict[str, Any]) -> str | None:
         name = str(request.get("worker"))
         unit = self.supervisor.units.get(name)
         if unit is None or unit.worker is None:
-            return {"ok": False, "worker": name, "error": f"no worker named {name!r}"}
+            return f"no worker named {name!r}"
         if unit.worker.upstream:
-            return {"ok": False, "worker": name, "error": "an external worker is not deployed by this platform"}
+            return "an external worker is not deployed by this platform"
         release = str(request.get("release_path") or "")
         if not release or not Path(release).is_dir():
-            return {"ok": False, "worker": name, "error": f"release folder not found: {release}"}
+            return f"release folder not found: {release}"
         if name in self.active:
-            return {"ok": False, "worker": name, "error": "a deploy of this worker is already running"}
+            return "a deploy of this worker is already running"
         if self.supervisor.stopping:
-            return {"ok": False, "worker": name, "error": "the platform is stopping"}
+            return "the platform is stopping"
+        return None
+
+    async def deploy(self, request: dict[str, Any]) -> dict[str, Any]:
+        """`{"op": "deploy", "worker", "release_path", "version"}`: answered when switched or refused."""
+        name = str(request.get("worker"))
+        refusal = self._refusal(request)
+        if refusal is not None:
+            return {"ok": False, "worker": name, "error": refusal}
+        unit = self.supervisor.units[name]
         self.active.add(name)
         try:
-            return await self._deploy(unit, release, str(request.get("version") or "unknown"))
+            return await self._deploy(unit, str(request["release_path"]), str(request.get("version") or "unknown"))
         except RolloutError as exc:
             event(log, logging.ERROR, "deploy refused", worker=name, reason=str(exc))
             return {"ok": False, "worker": name, "version": request.get("version"), "running": unit.version,
@@ -100,21 +112,32 @@ class Rollouts:
             self.active.discard(name)
 
     async def _deploy(self, unit: Unit, release: str, version: str) -> dict[str, Any]:
+        began = time.monotonic()
+        previous = unit.version
+        count = max(1, unit.desired, sum(r.phase == "ready" for r in unit.replicas))
+        generation = self._next_generation(unit)
+        event(log, logging.INFO, "deploy started", worker=unit.name, version=version, running=previous,
+              generation=generation, replicas=count)
+        fresh = await self._start_generation(unit, release, version, generation, range(count))
+        ready_s = time.monotonic() - began
+        drained_s = await self._switch(unit, fresh, generation, release, version)
+        return {"ok": True, "worker": unit.name, "version": version, "previous": previous, "generation": generation,
+                "replicas": count, "pids": [r.pid for r in fresh], "ready_ms": round(ready_s * 1000, 1),
+                "drain_ms": round(drained_s * 1000, 1)}
+
+    async def _start_generation(self, unit: Unit, release: str, version: str, generation: int,
+                                indexes: range) -> list[ReplicaProcess]:
+        """Start replicas of the release beside the running ones; all ready and healthy, or RolloutError
+        (and none left running)."""
         from .supervisor import Unit
 
         sup = self.supervisor
-        began = time.monotonic()
-        previous = unit.version
-        generation = self._next_generation(unit)
         shadow = Unit(name=unit.name, version=version, worker=unit.worker, release=release, generation=generation)
-        count = max(1, unit.desired, sum(r.phase == "ready" for r in unit.replicas))
         fresh = []
-        for index in range(count):
+        for index in indexes:
             socket_path = sup.settings.replica_socket(unit.name, index, generation)
             fresh.append(ReplicaProcess(index, f"unix:{socket_path}", sup._spawner(shadow, socket_path),
                                         sup.control.publish))
-        event(log, logging.INFO, "deploy started", worker=unit.name, version=version, running=previous,
-              generation=generation, replicas=count)
         started = await asyncio.gather(*(sup._start_replica(shadow, r) for r in fresh))
         try:
             if not all(started):
@@ -128,28 +151,108 @@ class Rollouts:
             if isinstance(exc, RolloutError):
                 raise
             raise RolloutError(f"the new release failed its health check: {exc or type(exc).__name__}") from exc
-        ready_s = time.monotonic() - began
-        old = list(unit.replicas)
+        return fresh
+
+    async def _switch(self, unit: Unit, fresh: list[ReplicaProcess], generation: int, release: str,
+                      version: str) -> float:
+        """Route to `fresh` from now on (one assignment, one publish), then drain and stop the old
+        replicas; returns the seconds from the switch to the last old replica's exit."""
+        sup = self.supervisor
+        previous = unit.version
+        old = [r for r in unit.replicas if r not in fresh]
         for replica in fresh:
             replica._on_change = sup._changed(unit)
         unit.replicas = fresh
+        unit.canary, unit.canary_percent = [], 0
         unit.generation, unit.version, unit.release = generation, version, release
         for replica in fresh:
-            sup._replica_tasks[replica] = asyncio.create_task(sup._watch(unit, replica))
+            if replica not in sup._replica_tasks:
+                sup._replica_tasks[replica] = asyncio.create_task(sup._watch(unit, replica))
         sup._changed(unit)()
         switched_at = time.monotonic()
         event(log, logging.INFO, "deploy switched", worker=unit.name, version=version, previous=previous,
-              generation=generation, ready_ms=round(ready_s * 1000, 1))
+              generation=generation)
         await asyncio.sleep(SWITCH_GRACE_SECONDS)
         await asyncio.gather(*(sup._retire(unit, r) for r in old))
         drained_s = time.monotonic() - switched_at
         event(log, logging.INFO, "deploy done", worker=unit.name, version=version, drained_ms=round(drained_s * 1000, 1))
-        return {"ok": True, "worker": unit.name, "version": version, "previous": previous, "generation": generation,
-                "replicas": count, "pids": [r.pid for r in fresh], "ready_ms": round(ready_s * 1000, 1),
-                "drain_ms": round(drained_s * 1000, 1)}
+        return drained_s
 
-    async def _discard(self, replica: ReplicaProcess) -> None:
-        await replica.stop(2.0)
+    def canary_report(self, request: dict[str, Any]) -> None:
+        """A router's per-generation answers for canaried workers (no reply)."""
+        workers = request.get("workers")
+        for name, tallies in (workers.items() if isinstance(workers, dict) else []):
+            comparison = self.comparisons.get(name)
+            if comparison is not None and isinstance(tallies, dict):
+                comparison.add(tallies)
+
+    async def canary(self, request: dict[str, Any]) -> dict[str, Any]:
+        """`{"op": "canary", "worker", "release_path", "version", "percent", "seconds"}`: one replica of the
+        new release gets `percent` of the sessions for `seconds`; then promoted or rolled back."""
+        name = str(request.get("worker"))
+        refusal = self._refusal(request)
+        if refusal is not None:
+            return {"ok": False, "worker": name, "error": refusal}
+        unit = self.supervisor.units[name]
+        percent = min(99, max(1, int(request.get("percent") or 10)))
+        seconds = max(1.0, float(request.get("seconds") or 30.0))
+        self.active.add(name)
+        try:
+            return await self._canary(unit, str(request["release_path"]), str(request.get("version") or "unknown"),
+                                      percent, seconds)
+        except RolloutError as exc:
+            event(log, logging.ERROR, "deploy refused", worker=name, reason=str(exc))
+            return {"ok": False, "worker": name, "version": request.get("version"), "running": unit.version,
+                    "error": str(exc)}
+        finally:
+            self.active.discard(name)
+            self.comparisons.pop(name, None)
+
+    async def _canary(self, unit: Unit, release: str, version: str, percent: int, seconds: float) -> dict[str, Any]:
+        sup = self.supervisor
+        previous = unit.version
+        count = max(1, unit.desired, sum(r.phase == "ready" for r in unit.replicas))
+        generation = self._next_generation(unit)
+        trial = await self._start_generation(unit, release, version, generation, range(1))
+        for replica in trial:
+            replica._on_change = sup._changed(unit)
+        comparison = self.comparisons[unit.name] = Comparison()
+        unit.canary, unit.canary_percent = trial, percent
+        sup._changed(unit)()
+        event(log, logging.INFO, "canary started", worker=unit.name, version=version, running=previous,
+              percent=percent, seconds=seconds)
+        deadline = time.monotonic() + seconds
+        died = False
+        while time.monotonic() < deadline and not sup.stopping:
+            await asyncio.sleep(0.25)
+            if not all(r.running for r in trial):
+                died = True
+                break
+        await asyncio.sleep(CANARY_LAST_REPORT_SECONDS)  # the routers' last counts of the window
+        promote, why = comparison.verdict()
+        if died:
+            promote, why = False, "the canary replica exited"
+        figures = {"percent": percent, "seconds": seconds, **comparison.figures()}
+        if promote:
+            try:
+                extra = await self._start_generation(unit, release, version, generation, range(1, count))
+            except RolloutError as exc:
+                promote, why = False, f"promotion failed: {exc}"
+            else:
+                await self._switch(unit, trial + extra, generation, release, version)
+        if not promote:
+            unit.canary, unit.canary_percent = [], 0
+            sup._changed(unit)()
+            await asyncio.sleep(SWITCH_GRACE_SECONDS)
+            await asyncio.gather(*(self._discard(r, 15.0) for r in trial))
+        decision = f"{'promoted' if promote else 'rolled back'}: {why}"
+        event(log, logging.INFO if promote else logging.WARNING, "canary decision", worker=unit.name,
+              version=version, promoted=promote, reason=why, stable=figures["stable"], canary=figures["canary"])
+        return {"ok": True, "worker": unit.name, "promoted": promote, "decision": decision, "canary": figures,
+                "version": version if promote else previous, "previous": previous, "generation": generation}
+
+    async def _discard(self, replica: ReplicaProcess, timeout: float = 2.0) -> None:
+        await replica.stop(timeout)
         with contextlib.suppress(FileNotFoundError):
             Path(replica.address.removeprefix("unix:")).unlink()
 

@@ -73,6 +73,8 @@ class Unit:
     release: str | None = None
     recycles: int = 0
     generation: int = 0  # bumped by each deploy; part of the replicas' socket names
+    canary: list[ReplicaProcess] = field(default_factory=list)  # a new generation on trial (ganger.runtime.rollout)
+    canary_percent: int = 0
 
     def phase(self) -> str:
         if self.worker is not None and self.worker.upstream:
@@ -97,6 +99,7 @@ class Unit:
             replicas=[r.state() for r in self.replicas],
             restarts=sum(r.restarts for r in self.replicas), changed_at=self.changed_at,
             desired=self.desired, reason=self.reason, cold_starts=self.cold_starts, recycles=self.recycles,
+            canary=[r.state() for r in self.canary], canary_percent=self.canary_percent,
         )
 
     def free_index(self) -> int:
