@@ -22,6 +22,10 @@ _SECURITY_HEADERS = (
     b"referrer-policy: strict-origin-when-cross-origin\r\n"
     b"x-frame-options: DENY\r\n"
     b"cache-control: no-store\r\n"
+    b"content-security-policy: default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+    b"base-uri 'none'; form-action 'none'\r\n"
+    b"cross-origin-opener-policy: same-origin\r\n"
+    b"cross-origin-resource-policy: same-origin\r\n"
 )
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
