@@ -66,7 +66,7 @@ class Exchange:
         "http11", "match", "target", "address", "upstream", "request_chunked", "request_complete",
         "pending", "pending_bytes", "body_sent", "response_started", "response_chunked", "response_done",
         "local", "retried", "head", "request_id", "connect_task", "path", "set_cookie", "status", "t_head",
-        "recorded", "declared_length", "accept", "hold_timer", "sticky", "upstream_timer",
+        "recorded", "declared_length", "accept", "hold_timer", "sticky",
     )
 
     def __init__(self, client: ClientConnection) -> None:
@@ -104,7 +104,6 @@ class Exchange:
         self.recorded = False
         self.accept: bytes | None = None
         self.hold_timer: asyncio.TimerHandle | None = None
-        self.upstream_timer: asyncio.TimerHandle | None = None
         self.declared_length = 0
         self.sticky = b""  # what keeps a user on one generation during a canary: their email, else their address
 
@@ -129,7 +128,6 @@ class Exchange:
 
     def on_request_complete(self) -> None:
         self.request_complete = True
-        self._arm_upstream_timer()
         if self.request_chunked:
             self.send_upstream(b"0\r\n\r\n")
         if self.response_done:
@@ -143,7 +141,6 @@ class Exchange:
         now = time.perf_counter_ns()
         self.status = status
         self.t_head = now
-        self._cancel_upstream_timer()
         if self.target is not None:
             self.target.succeeded()
         worker_ms = (now - self.t_sent) / 1e6
@@ -226,7 +223,6 @@ class Exchange:
             self.client.finish(self)
 
     def on_upstream_lost(self, received_any: bool) -> None:
-        self._cancel_upstream_timer()
         upstream, self.upstream = self.upstream, None
         self._release_target()
         if self.client.upgraded:
@@ -420,21 +416,14 @@ class Exchange:
             self.pending_bytes = 0
             self.client.resume_reading("pending")
         self.t_sent = time.perf_counter_ns()
-        self._arm_upstream_timer()
 
-    def _arm_upstream_timer(self) -> None:
-        """Wait at most `upstream_timeout_s` for the response head once the whole request is sent."""
-        if self.upstream is not None and self.request_complete and self.upstream_timer is None and not self.upgrade:
-            timeout = self.client.ctx.manifest.router.upstream_timeout_s
-            self.upstream_timer = asyncio.get_running_loop().call_later(timeout, self._upstream_timed_out)
+    def awaiting_response_for(self) -> float:
+        """Seconds the worker has had the whole request without answering (0: not waiting)."""
+        if self.upstream is None or not self.request_complete or self.response_started or self.upgrade:
+            return 0.0
+        return (time.perf_counter_ns() - self.t_sent) / 1e9
 
-    def _cancel_upstream_timer(self) -> None:
-        if self.upstream_timer is not None:
-            self.upstream_timer.cancel()
-            self.upstream_timer = None
-
-    def _upstream_timed_out(self) -> None:
-        self.upstream_timer = None
+    def upstream_timed_out(self) -> None:
         if self.response_started or self.upstream is None:
             return
         upstream, self.upstream = self.upstream, None
@@ -613,7 +602,7 @@ class ClientConnection(asyncio.Protocol):
         self.upgraded = False
         self.upgrading = False
         self._paused_for: set[str] = set()
-        self._idle_timer: asyncio.TimerHandle | None = None
+        self.idle_since = 0.0  # between requests on a kept-alive connection since then (0: not idle)
         self._deadline: asyncio.TimerHandle | None = None  # see _watch
         self.head_started_at = 0.0  # a request head is awaited since then (0: none is)
         self.head_bytes = 0  # bytes of the request head so far; -1 while reading a body
@@ -630,21 +619,20 @@ class ClientConnection(asyncio.Protocol):
         elif peer:
             self.peer = b"unix"
         self.ctx.connections.add(self)
-        self._arm_idle()
+        self.idle_since = time.monotonic()
         self.head_started_at = time.monotonic()
         self._deadline = asyncio.get_running_loop().call_later(self.limits.watch_interval, self._watch)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.ctx.connections.discard(self)
-        self._disarm_idle()
+        self.idle_since = 0.0
         self._cancel_deadline()
         for exchange in [self.active, *self.queue]:
             if exchange is None:
                 continue
             if exchange.connect_task is not None:
                 exchange.connect_task.cancel()
-            exchange._cancel_upstream_timer()
             if exchange.hold_timer is not None:
                 exchange.hold_timer.cancel()
                 exchange.hold_timer = None
@@ -657,7 +645,7 @@ class ClientConnection(asyncio.Protocol):
         self.ctx.connection_closed()
 
     def data_received(self, data: bytes) -> None:
-        self._disarm_idle()
+        self.idle_since = 0.0
         if not self.head_started_at and self.active is None and self.building is None:
             self.head_started_at = time.monotonic()  # even bare CRLFs, which begin no message, start the clock
         if self.upgraded or self.upgrading:
@@ -771,7 +759,7 @@ class ClientConnection(asyncio.Protocol):
             if following.request_complete and following.response_done:
                 self.finish(following)
             return
-        self._arm_idle()
+        self.idle_since = time.monotonic()
 
     def close(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -810,31 +798,18 @@ class ClientConnection(asyncio.Protocol):
         self.write(body)
         self.close()
 
-    def _arm_idle(self) -> None:
-        if self._idle_timer is None and not self.closed:
-            loop = asyncio.get_running_loop()
-            self._idle_timer = loop.call_later(self.limits.keep_alive_idle, self._idle_expired)
-
-    def _disarm_idle(self) -> None:
-        if self._idle_timer is not None:
-            self._idle_timer.cancel()
-            self._idle_timer = None
-
-    def _idle_expired(self) -> None:
-        self._idle_timer = None
-        if self.idle:
-            self.close()
-
     def _cancel_deadline(self) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
 
     def _watch(self) -> None:
-        """One lazy timer per connection enforces the head and body deadlines (none is set per request).
+        """One lazy timer per connection enforces every deadline (none is set per request).
 
         A request head must arrive whole within header_timeout however it trickles in (slowloris);
-        a body must not stall for body_idle_timeout, unless the router itself is holding it back.
+        a body must not stall for body_idle_timeout, unless the router itself is holding it back;
+        a kept-alive connection may idle for keep_alive_idle; a worker that has the whole request
+        must start answering within upstream_timeout_s (504 otherwise).
         """
         self._deadline = None
         if self.closed:
@@ -857,6 +832,20 @@ class ClientConnection(asyncio.Protocol):
             if wait <= 0:
                 self._timed_out("the request body stopped arriving")
                 return
+        elif self.idle:
+            if self.idle_since:
+                wait = self.idle_since + limits.keep_alive_idle - now
+                if wait <= 0:
+                    self.close()
+                    return
+        elif self.active is not None and (waited := self.active.awaiting_response_for()):
+            left = self.ctx.manifest.router.upstream_timeout_s - waited
+            if left <= 0:
+                self.active.upstream_timed_out()
+                if self.closed:
+                    return
+            else:
+                wait = left
         self._deadline = asyncio.get_running_loop().call_later(min(wait, limits.watch_interval), self._watch)
 
     def _timed_out(self, reason: str) -> None:
