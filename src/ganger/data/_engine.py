@@ -7,6 +7,9 @@ commits then). It costs one fsync per commit, which the practice's write rates (
 hour) never notice. `busy_timeout` makes a second writer wait instead of failing. Write
 transactions start with `BEGIN IMMEDIATE`, so a read-then-write transaction takes the write lock
 before it reads and can never fail half-way on a lock upgrade.
+
+Both: `hide_parameters=True`, because SQLAlchemy otherwise puts a failed statement's bound values
+(patient names, notes) into the exception's text, and an unhandled error's text reaches the log.
 """
 
 from __future__ import annotations
@@ -34,13 +37,13 @@ def create_store_engine(location: Location) -> Engine:
     if location.is_sqlite:
         assert location.url.database is not None
         Path(location.url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(location.url, pool_size=8, max_overflow=8, pool_timeout=30)
+        engine = create_engine(location.url, pool_size=8, max_overflow=8, pool_timeout=30, hide_parameters=True)
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     options = f"-c search_path={location.schema}"
     return create_engine(
-        location.url, pool_size=5, max_overflow=10, pool_pre_ping=True,
+        location.url, pool_size=5, max_overflow=10, pool_pre_ping=True, hide_parameters=True,
         connect_args={"options": options, "application_name": "ganger"},
     )
 
