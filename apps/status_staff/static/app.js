@@ -28,9 +28,12 @@ function workerRow(w) {
   const b = w.budgets;
   const memory = `${w.memoryMb == null ? "–" : `${w.memoryMb.toFixed(1)} MB`} / ${b.memoryTargetMb} MB`;
   const budgets = `${b.memoryMb} MB · ${b.cpuMs} ms CPU · ${b.concurrency} conc. · ${b.bundleKb} KB · start ${b.coldStartMs} ms`;
-  tr.append(name, cell(w.route, { code: true }), pill(w.state), cell(w.replicas), cell(w.pids.join(", ")),
+  const l = w.limits;
+  const limits = l ? `CPU ${l.cpu} · memory ${l.memory} · recycled ${l.recycles} · shed ${l.shed}` : "–";
+  const replicas = w.scaling ? `${w.replicas} (${w.scaling})` : w.replicas;
+  tr.append(name, cell(w.route, { code: true }), pill(w.state), cell(replicas), cell(w.pids.join(", ")),
             cell(memory, { className: w.memoryOverTarget ? "over" : "" }), cell(budgets, { className: "budgets" }),
-            cell(String(w.restarts)), cell(w.version, { code: true }), cell(dash(w.uptimeSeconds, " s")));
+            cell(limits, { className: "limits" }), cell(String(w.restarts)), cell(w.version, { code: true }), cell(dash(w.uptimeSeconds, " s")));
   return tr;
 }
 

@@ -191,9 +191,11 @@ class Exchange:
         if upgrade:
             self.client.upgraded = True
         slow = ctx.manifest.router.slow_stage_ms
-        if router_ms > slow:
-            event(log, logging.WARNING, "slow stage", stage="route resolution", ms=round(router_ms, 2),
-                  worker=self.match.route.worker.name, request_id=self.request_id)
+        if total_ms > slow:  # the seed's stages: route resolution, proxy request, total request
+            for stage, ms in (("route resolution", router_ms), ("proxy request", worker_ms), ("total request", total_ms)):
+                if ms > slow:
+                    event(log, logging.WARNING, "slow stage", stage=stage, ms=round(ms, 2),
+                          worker=self.match.route.worker.name, request_id=self.request_id)
         if total_ms > ctx.manifest.router.slow_request_ms:
             event(log, logging.WARNING, "performance threshold exceeded", routerTime=round(router_ms, 2),
                   workerTime=round(worker_ms, 2), totalTime=round(total_ms, 2),
