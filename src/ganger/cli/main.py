@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import asyncio
 import signal
 import sys
@@ -102,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     bundles.add_argument("workers", nargs="*", metavar="WORKER", help="only these workers ('router' for the router)")
     bundles.add_argument("--json", action="store_true", help="print the report as JSON")
     deploy_commands.add_commands(commands)
+    kubernetes = commands.add_parser("k8s", help="print the platform as Kubernetes objects (JSON, for kubectl apply -f -)")
+    kubernetes.add_argument("--image", required=True, help="the container image with this project installed")
+    kubernetes.add_argument("--environment", default="production")
     args = parser.parse_args(argv)
     configure()
     settings = from_environment()
@@ -115,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "bundles":
         return _bundles(manifest, args.workers, as_json=args.json)
+    if args.command == "k8s":
+        from ..kubernetes import render
+
+        print(json.dumps(render(manifest, args.image, args.environment), indent=2))
+        return 0
     if args.command in ("deploy", "rollback", "releases", "health"):
         return deploy_commands.run(args, manifest, settings)
     if args.command == "state":

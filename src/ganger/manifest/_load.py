@@ -210,11 +210,11 @@ def _resolve(doc: ManifestDocument, source: str, file: str, *, check_modules: bo
         auth=doc.auth,
         runtime=doc.runtime,
         workers=tuple(workers),
-        services=(_auth_service(defaults["staff"]),),
+        services=(_auth_service(defaults["staff"], doc.auth.upstream),),
     )
 
 
-def _auth_service(budgets: Budgets) -> Worker:
+def _auth_service(budgets: Budgets, upstream: str | None) -> Worker:
     """Sign-in runs as its own process, so the router never holds OIDC client secrets or libraries.
 
     Its CPU budget is larger: a sign-in verifies an RSA signature and loads the provider's keys,
@@ -223,7 +223,7 @@ def _auth_service(budgets: Budgets) -> Worker:
     return Worker(
         name="ganger-auth", kind="staff", description="Staff Sign-in", entry="ganger.auth.app:app", host=None,
         prefix=AUTH_PREFIX, auth_required=False, min_replicas=1, max_replicas=1, idle_timeout_s=900.0,
-        redirect_bare_prefix=True, upstream=None,
+        redirect_bare_prefix=True, upstream=upstream,
         budgets=budgets, profile=None,
     )
 

@@ -116,6 +116,7 @@ class AuthSection(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     session_idle_minutes: int = 60
     session_absolute_hours: int = 12
     roles: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    upstream: str | None = None  # where the sign-in service runs when this runtime does not start it
 
 
 class ManifestDocument(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -54,8 +54,11 @@ def _configure_logging() -> None:
     uvicorn_log.propagate = False
 
 
-def serve_replica(worker_name: str, socket_path: str, ready_fd: int | None, release: str | None = None) -> None:
-    """Import `worker_name`'s app (from `release` if given) and serve it until told to stop."""
+def serve_replica(worker_name: str, socket_path: str | None, ready_fd: int | None, release: str | None = None,
+                  port: int | None = None) -> None:
+    """Import `worker_name`'s app (from `release` if given) and serve it until told to stop.
+
+    On one machine a replica listens on its Unix socket; in a container (Kubernetes) on `port`."""
     _configure_logging()
     settings = from_environment()
     manifest = load_manifest(settings.manifest_path, check_modules=False)
@@ -70,6 +73,8 @@ def serve_replica(worker_name: str, socket_path: str, ready_fd: int | None, rele
     config = uvicorn.Config(
         app,
         uds=socket_path,
+        host="0.0.0.0" if port else "127.0.0.1",  # noqa: S104 - in a pod, the Service reaches the port
+        port=port or 8000,
         loop="uvloop",
         http="httptools",
         ws="wsproto" if worker.websocket else "none",  # only workers that serve WebSockets pay for it
@@ -100,11 +105,13 @@ def preload() -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="ganger-replica")
     parser.add_argument("--worker", required=True)
-    parser.add_argument("--socket", required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--socket", help="serve on this Unix socket (one machine)")
+    where.add_argument("--port", type=int, help="serve on this TCP port on every interface (a container)")
     parser.add_argument("--release", default=None)
     parser.add_argument("--ready-fd", type=int, default=None)
     args = parser.parse_args(argv)
-    serve_replica(args.worker, args.socket, args.ready_fd, args.release)
+    serve_replica(args.worker, args.socket, args.ready_fd, args.release, args.port)
 
 
 if __name__ == "__main__":
