@@ -6,7 +6,7 @@ from typing import Any
 
 from ganger.sdk import HTTPException, JSONResponse, Manifest, Request, Response, Route, current_user, read_json, read_query
 
-from . import library, publishing, qr, sanitise
+from . import idempotency, library, publishing, qr, sanitise
 from .schemas import HandoutChanges, HandoutFilter, NewHandout, Preview, Publish
 from .store import store
 
@@ -47,8 +47,8 @@ async def list_handouts(request: Request) -> Response:
 async def create_handout(request: Request) -> Response:
     new = await read_json(request, NewHandout)
     who = actor(request)
-    created = await store.run_write(lambda c: library.create_handout(c, new, who))
-    return JSONResponse(with_links(request, created), status_code=201)
+    status, created = await idempotency.create_once(request, lambda c: library.create_handout(c, new, who))
+    return JSONResponse(with_links(request, created), status_code=status)
 
 
 async def get_handout(request: Request) -> Response:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ganger.data import idempotency
+
 metadata = sa.MetaData()
 
 handouts = sa.Table(
@@ -58,3 +60,5 @@ view_counts = sa.Table(
     sa.Column("handout_id", sa.Integer, sa.ForeignKey("handouts.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("views", sa.Integer, nullable=False, server_default="0"),
 )
+
+idempotency_keys = idempotency.idempotency_table(metadata)  # create requests retried with Idempotency-Key

@@ -30,7 +30,7 @@ def _writing(work: Callable[[Connection], T]) -> T:
                 return work(connection)
         except IntegrityError as exc:
             text = str(exc.orig)
-            if "idempotency_keys" in text and attempt == 1:
+            if idempotency.is_key_race(exc) and attempt == 1:
                 continue  # a concurrent request with the same key committed first: replay its answer
             for field in ("barcode", "sku"):
                 if field in text:
