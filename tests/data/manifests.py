@@ -23,6 +23,9 @@ def manifest_with(folder: Path, workers: Iterable[str], replicas: Mapping[str, i
                 continue
             if worker in counts:
                 section = section.rstrip() + f"\nmin_replicas = {counts[worker]}\nmax_replicas = {counts[worker]}\n\n"
+        if name == "warmup":
+            warm = [w for w in re.findall(r'"([^"]+)"', section.split("always_warm", 1)[1].split("]", 1)[0]) if w in wanted]
+            section = re.sub(r"(?m)^always_warm = \[[^\]]*\]", f"always_warm = {warm!r}".replace("'", '"'), section)
         kept.append(section)
     path = folder / "platform.toml"
     path.write_text("".join(kept))
