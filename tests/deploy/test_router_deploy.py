@@ -25,3 +25,4 @@ def test_router_redeploy_under_load_loses_no_request(running: RunningPlatform, m
     assert now and not set(now) & set(routers)
     assert {name: worker_pids(running, name) for name in workers} == workers
     assert "router:" in result.stdout
+    assert sum('"socket":"taken over"' in line for line in running.output) >= 3  # one accept queue throughout

@@ -22,6 +22,7 @@ from ..control import subscribe
 from ..logs import configure, event
 from ..manifest import Manifest, load_manifest
 from ..monitoring import RequestRecorder
+from .handoff import TAKEOVER_ENV, Offer, handoff_path, inherit
 from .observe import AccessLog, ControlLink
 from ..settings import from_environment
 from .proxy import ClientConnection
@@ -166,21 +167,31 @@ async def serve(manifest: Manifest, host: str, port: int, control_socket: Path |
     follower = loop.create_task(follow_runtime(ctx, control_socket)) if control_socket else None
     reporter = loop.create_task(ctx.link.run())
     canaries = loop.create_task(report_canaries(ctx)) if control_socket else None
-    sock = listening_socket(host, port, reuse_port=reuse_port)
+    takeover = os.environ.pop(TAKEOVER_ENV, "")
+    inherited = inherit(takeover) if takeover else None
+    sock = inherited or listening_socket(host, port, reuse_port=reuse_port)
     server = await loop.create_server(lambda: ClientConnection(ctx), sock=sock, backlog=2048)
+    offer = Offer(sock, handoff_path(control_socket.parent, os.getpid())) if control_socket else None
+    offering = loop.create_task(offer.run()) if offer else None
     stop = asyncio.Event()
     for signame in ("SIGTERM", "SIGINT"):
         loop.add_signal_handler(getattr(signal, signame), stop.set)
-    event(log, logging.INFO, "router listening", host=host, port=port, pid=os.getpid(), routes=ctx.table.total_routes)
+    event(log, logging.INFO, "router listening", host=host, port=port, pid=os.getpid(), routes=ctx.table.total_routes,
+          socket="taken over" if inherited else "bound")
     if ready_fd is not None:
         os.write(ready_fd, b"ready\n")
         os.close(ready_fd)
     await stop.wait()
-    # Shutdown order: stop accepting (serving what the kernel already queued for us), let in-flight
-    # requests finish, close the rest.
-    kept = sock.dup()
-    server.close()
-    await adopt_backlog(sock, kept, lambda: ClientConnection(ctx))
+    # Shutdown order: stop accepting (the next router holds the same socket, or else we serve what
+    # the kernel already queued for us), let in-flight requests finish, close the rest.
+    if offering is not None:
+        offering.cancel()
+    if offer is not None and offer.handed:
+        server.close()
+    else:
+        kept = sock.dup()
+        server.close()
+        await adopt_backlog(sock, kept, lambda: ClientConnection(ctx))
     await ctx.drain(DRAIN_SECONDS)
     reporter.cancel()
     if canaries is not None:

@@ -28,6 +28,7 @@ import msgspec
 
 from ..identity import User, load_secret, sign
 from ..logs import event
+from ..router.handoff import TAKEOVER_ENV, handoff_path
 from .canary import Comparison
 from .process import ReplicaProcess, python_module_command
 
@@ -280,9 +281,13 @@ class Rollouts:
         command = python_module_command("ganger.router.server")
         old = list(unit.replicas)
         base = max((r.index for r in old), default=-1) + 1
-        fresh = [ReplicaProcess(base + i, f"tcp:{sup.settings.host}:{sup.settings.port}",
-                                lambda: sup.exec_launcher.spawn(command, env), sup.control.publish)
-                 for i in range(max(1, len(old)))]
+        fresh = []
+        for i in range(max(1, len(old))):
+            own = dict(env)
+            if i < len(old) and old[i].pid:  # take over that router's listening socket (ganger.router.handoff)
+                own[TAKEOVER_ENV] = str(handoff_path(sup.settings.run_dir, old[i].pid))
+            fresh.append(ReplicaProcess(base + i, f"tcp:{sup.settings.host}:{sup.settings.port}",
+                                        lambda own=own: sup.exec_launcher.spawn(command, own), sup.control.publish))
         started = await asyncio.gather(*(r.start(60.0) for r in fresh))
         if not all(started):
             await asyncio.gather(*(r.stop(2.0) for r in fresh))
