@@ -93,6 +93,49 @@ def _bundles(manifest: Manifest, names: list[str], *, as_json: bool) -> int:
     return 0 if report.ok else 1
 
 
+def _backup(settings: Settings, to: str | None) -> int:
+    """`ganger backup`: SQLite stores copied with the online backup API; on PostgreSQL, pg_dump's command."""
+    from pathlib import Path
+
+    from ..data import backup
+
+    if backup.uses_postgres():
+        dump = backup.postgres_dump_command(Path(to or settings.data_dir / "backups"))
+        print("ganger backup: the stores are in PostgreSQL (DATABASE_URL), whose own tool takes consistent "
+              f"backups. Run:\n  {dump}", file=sys.stderr)
+        return 1
+    try:
+        made = backup.back_up(settings.data_dir, Path(to) if to else None)
+    except GangerError as exc:
+        print(f"ganger backup: {exc}", file=sys.stderr)
+        return 1
+    for copy in made.stores:
+        print(f"  {copy.store:<14} {copy.bytes / 1024:9.1f} KB  {sum(copy.rows.values()):8d} rows  "
+              f"integrity_check: {copy.integrity}")
+    print(f"Backup in {made.folder} ({len(made.stores)} stores, manifest {backup.MANIFEST})")
+    return 0 if made.ok else 1
+
+
+def _restore(settings: Settings, folder: str) -> int:
+    """`ganger restore DIR`: only while the platform is stopped, and only a backup that verifies."""
+    from pathlib import Path
+
+    from ..data import backup
+
+    if backup.uses_postgres():
+        command = backup.postgres_restore_command(Path(folder))
+        print(f"ganger restore: the stores are in PostgreSQL (DATABASE_URL). Run:\n  {command}", file=sys.stderr)
+        return 1
+    try:
+        restored, kept = backup.restore(Path(folder), settings.data_dir, settings.control_socket)
+    except GangerError as exc:
+        print(f"ganger restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored {', '.join(c.store for c in restored.stores)} from the backup of {restored.created} "
+          f"into {settings.data_dir / 'db'}" + (f"; the replaced files are in {kept}" if kept else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ganger", description="Run and inspect the Ganger platform.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -106,9 +149,17 @@ def main(argv: list[str] | None = None) -> int:
     kubernetes = commands.add_parser("k8s", help="print the platform as Kubernetes objects (JSON, for kubectl apply -f -)")
     kubernetes.add_argument("--image", required=True, help="the container image with this project installed")
     kubernetes.add_argument("--environment", default="production")
+    backup = commands.add_parser("backup", help="copy every SQLite store (consistent, while running) with a manifest")
+    backup.add_argument("--to", metavar="DIR", help="parent folder of the timestamped backup (default: var/backups)")
+    restore = commands.add_parser("restore", help="put a backup's stores back (the platform must be stopped)")
+    restore.add_argument("folder", metavar="DIR", help="a folder made by `ganger backup`")
     args = parser.parse_args(argv)
     configure()
     settings = from_environment()
+    if args.command == "backup":
+        return _backup(settings, args.to)
+    if args.command == "restore":
+        return _restore(settings, args.folder)
     try:
         manifest = load_manifest(settings.manifest_path)
     except GangerError as exc:

@@ -5,6 +5,7 @@ never fit one worker's 500 KB bundle); Alembic is imported only while migrating.
 explains the choices.
 """
 
+from . import _backup as backup
 from . import _idempotency as idempotency
 from ._location import DataConfigError, Location, locate
 from ._migrate import run_environment
@@ -14,6 +15,7 @@ __all__ = [
     "DataConfigError",
     "Location",
     "Store",
+    "backup",
     "idempotency",
     "locate",
     "run_environment",
