@@ -13,7 +13,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import Connection
 
 from ..settings import from_environment
-from . import _migrate
+from . import _durability, _migrate
 from ._engine import WRITE_OPTION, create_store_engine
 from ._location import Location, locate
 
@@ -56,18 +56,22 @@ class Store:
         return self.engine.dialect.name
 
     def open(self, data_dir: Path | None = None, environ: Mapping[str, str] | None = None) -> None:
-        """Connect (DATABASE_URL or the SQLite file) and, if this app owns the store, migrate to head."""
+        """Connect (DATABASE_URL or the SQLite file) and, if this app owns the store, migrate to head.
+
+        On PostgreSQL, first refuse a server that would lose acknowledged writes (`_durability`)."""
         if self._engine is not None:
             return
         folder = data_dir if data_dir is not None else from_environment(dict(environ) if environ else None).data_dir
         self._location = locate(self.name, folder, environ)
         self._engine = create_store_engine(self._location)
-        if self.migrations is not None:
-            try:
+        try:
+            if not self._location.is_sqlite:
+                _durability.check_postgres(self._engine, self.name, environ)
+            if self.migrations is not None:
                 self.upgrade()
-            except BaseException:
-                self.close()
-                raise
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         if self._engine is not None:
