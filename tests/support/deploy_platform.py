@@ -97,33 +97,38 @@ class Load:
     threads_per_target: int = 2
     ok: int = 0
     failures: list[str] = field(default_factory=list)
-    marks: dict[str, list[str]] = field(default_factory=dict)
+    sequences: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # (path, thread) → versions met
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def _run(self, host: str, path: str) -> None:
+    def versions_met(self, path: str) -> set[tuple[str, ...]]:
+        """Each thread's sequence of versions on `path` (a thread's requests follow one another, so an
+        old version after a new one would be a real flip, not an overlap of concurrent requests)."""
+        return {tuple(seq) for (p, _), seq in self.sequences.items() if p == path}
+
+    def _run(self, host: str, path: str, number: int) -> None:
         import json
 
+        marks = self.sequences.setdefault((path, number), [])
         while not self._stop.is_set():
             try:
                 response = self.platform.request("GET", path, host=host, session=self.session, timeout=10)
                 if response.status != 200:
                     raise RuntimeError(f"{response.status} {response.body[:120]!r}")
                 mark = json.loads(response.body)["mark"]
+                if not marks or marks[-1] != mark:
+                    marks.append(mark)
                 with self._lock:
                     self.ok += 1
-                    marks = self.marks.setdefault(path, [])
-                    if not marks or marks[-1] != mark:
-                        marks.append(mark)
             except Exception as exc:  # noqa: BLE001 - every failure counts, whatever its kind
                 with self._lock:
                     self.failures.append(f"{host}{path}: {type(exc).__name__}: {exc}")
 
     def __enter__(self) -> Load:
         for host, path in self.targets:
-            for _ in range(self.threads_per_target):
-                thread = threading.Thread(target=self._run, args=(host, path), daemon=True)
+            for number in range(self.threads_per_target):
+                thread = threading.Thread(target=self._run, args=(host, path, number), daemon=True)
                 thread.start()
                 self._threads.append(thread)
         time.sleep(0.3)
