@@ -63,6 +63,26 @@ class AccessLog:
                 pass  # never stall or crash the data path over a log line
 
 
+class WarningRate:
+    """At most one warning per second per (kind, worker): under load every request may be slow,
+    and a log line per request would make it slower. The next line says how many were held back."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self._last: dict[tuple[str, str], float] = {}
+        self._held: dict[tuple[str, str], int] = {}
+
+    def allow(self, kind: str, worker: str) -> int | None:
+        """None: stay quiet; otherwise log now, noting this many held back since the last line."""
+        key = (kind, worker)
+        now = time.monotonic()
+        if now - self._last.get(key, -self.interval) < self.interval:
+            self._held[key] = self._held.get(key, 0) + 1
+            return None
+        self._last[key] = now
+        return self._held.pop(key, 0)
+
+
 def trace_context(header: bytes | None, span_id: str) -> bytes:
     """The W3C traceparent to send on: the client's trace continued with our span, or a new trace."""
     trace_id = ""

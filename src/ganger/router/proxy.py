@@ -193,9 +193,9 @@ class Exchange:
         slow = ctx.manifest.router.slow_stage_ms
         if total_ms > slow:  # the seed's stages: route resolution, proxy request, total request
             for stage, ms in (("route resolution", router_ms), ("proxy request", worker_ms), ("total request", total_ms)):
-                if ms > slow:
+                if ms > slow and (suppressed := ctx.warnings.allow(stage, self.match.route.worker.name)) is not None:
                     event(log, logging.WARNING, "slow stage", stage=stage, ms=round(ms, 2),
-                          worker=self.match.route.worker.name, request_id=self.request_id)
+                          worker=self.match.route.worker.name, request_id=self.request_id, suppressed=suppressed)
         if total_ms > ctx.manifest.router.slow_request_ms:
             event(log, logging.WARNING, "performance threshold exceeded", routerTime=round(router_ms, 2),
                   workerTime=round(worker_ms, 2), totalTime=round(total_ms, 2),

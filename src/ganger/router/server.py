@@ -23,7 +23,7 @@ from ..logs import configure, event
 from ..manifest import Manifest, load_manifest
 from ..monitoring import RequestRecorder
 from .handoff import TAKEOVER_ENV, Offer, handoff_path, inherit
-from .observe import AccessLog, ControlLink
+from .observe import AccessLog, ControlLink, WarningRate
 from ..settings import from_environment
 from .proxy import ClientConnection
 from .routing import RouteTable
@@ -47,6 +47,7 @@ class RouterContext:
         self.link = ControlLink(self.recorder, self.control_socket)
         self.hold_seconds = manifest.runtime.hold_request_s
         self.access_log = AccessLog()
+        self.warnings = WarningRate()
         token = os.environ.get("GANGER_METRICS_TOKEN", "")
         self.metrics_token = token.encode() if token else None
         self.route_labels = {w.name: w.prefix if w.is_staff else f"{w.host}.*" for w in manifest.units}
