@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from ..control import PlatformState
 from ..manifest import Manifest
 from ..settings import Settings
 from ._health import HealthReport, check_platform
@@ -71,9 +72,9 @@ class VerifiedSet(msgspec.Struct):
     versions: dict[str, str]
 
 
-def _running_versions(state: Any) -> dict[str, str]:
+def _running_versions(state: PlatformState) -> dict[str, str]:
     versions = {name: w.version for name, w in state.workers.items() if w.version not in ("external", "unknown")}
-    if getattr(state, "router_version", ""):
+    if state.router_version:
         versions[ROUTER] = state.router_version
     return versions
 
