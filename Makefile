@@ -26,6 +26,12 @@ test: $(STAMP)
 fuzz: $(STAMP)
 	GANGER_FUZZ_SECONDS=$${GANGER_FUZZ_SECONDS:-60} $(VENV)/bin/pytest tests/router/test_fuzz_router.py -q -s
 
+# The kill storm at length (issue 9): 300 SIGKILLs of inventory replicas while clients write through
+# the router, on SQLite and PostgreSQL (48 kills of it run inside `make test`).
+.PHONY: durability
+durability: $(STAMP)
+	GANGER_KILL_STORM=$${GANGER_KILL_STORM:-300} $(VENV)/bin/pytest tests/data/test_durability_storm.py -q -s
+
 check: $(STAMP)
 	$(VENV)/bin/ganger check
 
