@@ -120,10 +120,50 @@ def test_restore_refuses_a_damaged_backup_and_keeps_what_it_replaces(tmp_path: P
         backup.restore(tmp_path, data, data / "run" / "control.sock")
 
 
-def test_on_postgresql_backup_names_pg_dump_without_the_url(tmp_path: Path) -> None:
-    env = dict(os.environ, GANGER_DATA_DIR=str(tmp_path), DATABASE_URL="postgresql://ganger:s3cret@db.example/app")
+def test_on_postgresql_without_pg_dump_backup_names_it_without_the_url(tmp_path: Path) -> None:
+    env = dict(os.environ, GANGER_DATA_DIR=str(tmp_path), DATABASE_URL="postgresql://ganger:s3cret@db.example/app",
+               PATH=str(tmp_path))  # no pg_dump here
     result = subprocess.run([sys.executable, "-m", "ganger.cli.main", "backup"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "pg_dump --format=custom" in result.stderr and '"$DATABASE_URL"' in result.stderr
     assert "s3cret" not in result.stderr + result.stdout
+
+
+def test_on_postgresql_pg_dump_backs_up_and_pg_restore_restores(postgres_database: str | None, tmp_path: Path) -> None:
+    import shutil
+
+    import sqlalchemy as sa
+
+    from ganger.data import Store
+    from tests.data.fixtures import drop_schemas
+
+    if postgres_database is None:
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432; set GANGER_REQUIRE_POSTGRES=1 to fail instead")
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    store = Store("inventory", migrations=ROOT / "apps" / "inventory_staff" / "migrations")
+    store.open(data_dir=tmp_path, environ={"DATABASE_URL": postgres_database})
+    supplies = sa.text("INSERT INTO supplies (name, sku, unit, location, created_at, updated_at) "
+                       "VALUES (:name, :name, 'box', 'Room 1', now(), now())")
+    try:
+        with store.write() as connection:
+            connection.execute(supplies, [{"name": f"S-{n}"} for n in range(50)])
+        env = dict(os.environ, GANGER_DATA_DIR=str(tmp_path), DATABASE_URL=postgres_database)
+        made = subprocess.run([sys.executable, "-m", "ganger.cli.main", "backup", "--to", str(tmp_path / "b")],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert made.returncode == 0, made.stderr
+        (folder,) = (tmp_path / "b").iterdir()
+        assert json.loads((folder / "manifest.json").read_text())["schemas"] == ["inventory"]
+        with store.write() as connection:
+            connection.exec_driver_sql("DELETE FROM supplies WHERE sku < 'S-3'")
+            connection.execute(supplies, {"name": "after-backup"})
+        restored = subprocess.run([sys.executable, "-m", "ganger.cli.main", "restore", str(folder)],
+                                  cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert restored.returncode == 0, restored.stderr
+        with store.read() as connection:
+            skus = set(connection.exec_driver_sql("SELECT sku FROM supplies").scalars())
+        assert skus == {f"S-{n}" for n in range(50)}
+    finally:
+        store.close()
+        drop_schemas(postgres_database)

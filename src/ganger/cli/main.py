@@ -7,6 +7,7 @@ import json
 import asyncio
 import signal
 import sys
+from pathlib import Path
 
 import uvloop
 
@@ -95,15 +96,10 @@ def _bundles(manifest: Manifest, names: list[str], *, as_json: bool) -> int:
 
 def _backup(settings: Settings, to: str | None) -> int:
     """`ganger backup`: SQLite stores copied with the online backup API; on PostgreSQL, pg_dump's command."""
-    from pathlib import Path
-
     from ..data import backup
 
     if backup.uses_postgres():
-        dump = backup.postgres_dump_command(Path(to or settings.data_dir / "backups"))
-        print("ganger backup: the stores are in PostgreSQL (DATABASE_URL), whose own tool takes consistent "
-              f"backups. Run:\n  {dump}", file=sys.stderr)
-        return 1
+        return _backup_postgres(Path(to) if to else settings.data_dir / "backups")
     try:
         made = backup.back_up(settings.data_dir, Path(to) if to else None)
     except GangerError as exc:
@@ -116,16 +112,52 @@ def _backup(settings: Settings, to: str | None) -> int:
     return 0 if made.ok else 1
 
 
-def _restore(settings: Settings, folder: str) -> int:
-    """`ganger restore DIR`: only while the platform is stopped, and only a backup that verifies."""
-    from pathlib import Path
+def _backup_postgres(destination: Path) -> int:
+    """pg_dump is the tool for PostgreSQL: run it when installed, else say how."""
+    import os
+    import shutil
 
     from ..data import backup
 
-    if backup.uses_postgres():
-        command = backup.postgres_restore_command(Path(folder))
-        print(f"ganger restore: the stores are in PostgreSQL (DATABASE_URL). Run:\n  {command}", file=sys.stderr)
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        print("ganger backup: the stores are in PostgreSQL (DATABASE_URL), whose own tool takes consistent "
+              f"backups. Run:\n  {backup.postgres_dump_command(destination)}", file=sys.stderr)
         return 1
+    try:
+        made = backup.back_up_postgres(os.environ["DATABASE_URL"], destination)
+    except GangerError as exc:
+        print(f"ganger backup: {exc}", file=sys.stderr)
+        return 1
+    print(f"pg_dump of schemas {', '.join(made.schemas)}: {made.bytes / 1024:.1f} KB, checked with pg_restore --list")
+    print(f"Backup in {made.folder} (manifest {backup.MANIFEST})")
+    return 0
+
+
+def _restore_postgres(settings: Settings, folder: Path) -> int:
+    import os
+    import shutil
+
+    from ..data import backup
+
+    if shutil.which("pg_restore") is None:
+        print("ganger restore: the stores are in PostgreSQL (DATABASE_URL). Run:\n  "
+              f"{backup.postgres_restore_command(folder / 'ganger.dump')}", file=sys.stderr)
+        return 1
+    try:
+        made = backup.restore_postgres(folder, os.environ["DATABASE_URL"], settings.control_socket)
+    except GangerError as exc:
+        print(f"ganger restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored schemas {', '.join(made.schemas)} from the backup of {made.created} with pg_restore")
+    return 0
+
+
+def _restore(settings: Settings, folder: str) -> int:
+    """`ganger restore DIR`: only while the platform is stopped, and only a backup that verifies."""
+    from ..data import backup
+
+    if backup.uses_postgres():
+        return _restore_postgres(settings, Path(folder))
     try:
         restored, kept = backup.restore(Path(folder), settings.data_dir, settings.control_socket)
     except GangerError as exc:

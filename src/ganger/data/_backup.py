@@ -11,9 +11,10 @@ A restore first verifies every copy (hash and integrity) and refuses while the p
 control socket answers): workers hold the files open, and a file replaced under them would be
 overwritten by their next checkpoint. The files it replaces are kept beside the restored ones.
 
-On PostgreSQL the database server owns durability and consistent dumps: `pg_dump` is the tool;
-`postgres_dump_command` and `postgres_restore_command` say what to run (never repeating the URL,
-which may hold a password).
+On PostgreSQL the database server owns durability and consistent dumps: `pg_dump` is the tool.
+With it on PATH, `back_up_postgres`/`restore_postgres` run it (and `pg_restore`) for the stores'
+schemas; without it, `postgres_dump_command` and `postgres_restore_command` say what to run. The
+URL is never repeated (it may hold a password).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -76,6 +78,91 @@ def postgres_restore_command(dump: Path) -> str:
     return f'pg_restore --clean --if-exists --no-owner --dbname="$DATABASE_URL" "{dump}"'
 
 
+@dataclass(frozen=True, slots=True)
+class PostgresDump:
+    folder: Path
+    created: str
+    file: str
+    bytes: int
+    sha256: str
+    schemas: list[str]
+
+
+def back_up_postgres(url: str, destination: Path, *, now: datetime | None = None) -> PostgresDump:
+    """`pg_dump` of every store's schema (those holding an `alembic_version`) into a new timestamped
+    folder, checked by `pg_restore --list`. The password goes to pg_dump in its environment, never
+    on a command line another user could read."""
+    schemas = _store_schemas(url)
+    if not schemas:
+        raise BackupError("no store schemas in the PostgreSQL database (nothing has been migrated yet)")
+    moment = now or datetime.now(UTC)
+    folder = _new_folder(destination, moment.strftime("%Y%m%dT%H%M%SZ"))
+    dump = folder / "ganger.dump"
+    _run_pg(["pg_dump", "--format=custom", "--no-owner", *[f"--schema={s}" for s in schemas], f"--file={dump}"], url)
+    _run_pg(["pg_restore", "--list", str(dump)], url)
+    made = PostgresDump(folder, moment.isoformat(timespec="seconds").replace("+00:00", "Z"), dump.name,
+                        dump.stat().st_size, _sha256(dump), schemas)
+    _write_durably(folder / MANIFEST, json.dumps(
+        {"format": _FORMAT, "kind": "postgresql", "created": made.created, "file": made.file, "bytes": made.bytes,
+         "sha256": made.sha256, "schemas": schemas}, indent=2).encode())
+    _fsync_dir(folder)
+    return made
+
+
+def restore_postgres(folder: Path, url: str, control_socket: Path) -> PostgresDump:
+    """`pg_restore` of a verified dump in one transaction, replacing the stores' schemas."""
+    if platform_running(control_socket):
+        raise BackupError("the platform is running (its control socket answers): stop it, then restore")
+    try:
+        document = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"{folder} is not a backup (no readable {MANIFEST})") from exc
+    if document.get("kind") != "postgresql":
+        raise BackupError(f"{folder} is a SQLite backup; unset DATABASE_URL to restore it")
+    dump = folder / str(document["file"])
+    if not dump.is_file() or _sha256(dump) != document["sha256"]:
+        raise BackupError(f"{dump} is missing or differs from the manifest; not restoring")
+    _run_pg(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
+             str(dump)], url, database=True)
+    return PostgresDump(folder, str(document["created"]), dump.name, int(document["bytes"]), str(document["sha256"]),
+                        list(document["schemas"]))
+
+
+def _store_schemas(url: str) -> list[str]:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(_psycopg(url))
+    try:
+        with engine.connect() as connection:
+            return list(connection.exec_driver_sql(
+                "SELECT table_schema FROM information_schema.tables WHERE table_name = 'alembic_version' "
+                "AND table_schema NOT IN ('public', 'information_schema') ORDER BY 1").scalars())
+    finally:
+        engine.dispose()
+
+
+def _run_pg(command: list[str], url: str, *, database: bool = False) -> None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(_psycopg(url))
+    env = dict(os.environ)
+    for name, value in (("PGHOST", parsed.host), ("PGPORT", parsed.port), ("PGUSER", parsed.username),
+                        ("PGPASSWORD", parsed.password), ("PGDATABASE", parsed.database),
+                        ("PGSSLMODE", parsed.query.get("sslmode"))):
+        if value is not None:
+            env[name] = str(value)
+    if database:
+        command = [*command[:-1], f"--dbname={parsed.database}", command[-1]]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        raise BackupError(f"{command[0]} failed (exit {result.returncode}): {last}")
+
+
+def _psycopg(url: str) -> str:
+    return "postgresql+psycopg" + url[url.index("://"):]
+
+
 def back_up(data_dir: Path, destination: Path | None = None, *, now: datetime | None = None) -> Backup:
     """Copy every store under `data_dir/db/` into a new timestamped folder under `destination`
     (default `data_dir/backups/`) and write its manifest."""
@@ -101,6 +188,8 @@ def read_backup(folder: Path) -> Backup:
         raise BackupError(f"{folder} is not a backup (no readable {MANIFEST})") from exc
     if document.get("format") != _FORMAT:
         raise BackupError(f"{folder / MANIFEST}: unknown format {document.get('format')!r}")
+    if document.get("kind") == "postgresql":
+        raise BackupError(f"{folder} is a PostgreSQL backup; set DATABASE_URL to restore it")
     copies = [StoreCopy(**entry) for entry in document["stores"]]
     for copy in copies:
         path = folder / copy.file

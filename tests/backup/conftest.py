@@ -1,0 +1,1 @@
+from tests.data.fixtures import postgres_database  # noqa: F401 (fixture)
