@@ -145,7 +145,8 @@ def render(results: Results) -> str:
         "to stderr (a file in the temp folder here).",
         "- Proxy core busy: the proxy's CPU seconds over the wall time of its 32-connection runs. Below 100% "
         "means the proxy was not what limited throughput: each proxied request also crosses between the "
-        "two cores twice, which the direct row (wrk and worker on one core) does not.",
+        "two cores twice, which the direct row (wrk and worker on one core) does not, and other work on the "
+        "machine takes its share.",
         "",
         *_main_table(results),
         "",
