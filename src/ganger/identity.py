@@ -14,7 +14,6 @@ import functools
 import hashlib
 import hmac
 import os
-import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +58,8 @@ def load_secret(data_dir: Path) -> bytes:
         return path.read_bytes().strip()
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        import secrets  # only on the first start of a data dir; the router need not load it otherwise
+
         key = secrets.token_urlsafe(48).encode()
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:

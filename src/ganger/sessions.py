@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import time
 from dataclasses import dataclass
+
+import msgspec
 
 from .identity import User
 
@@ -44,7 +45,7 @@ class SessionCodec:
         current = int(now if now is not None else time.time())
         payload = {"e": user.email, "n": user.name, "r": sorted(user.roles),
                    "i": issued_at if issued_at is not None else current, "s": current}
-        body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).rstrip(b"=")
+        body = base64.urlsafe_b64encode(msgspec.json.encode(payload)).rstrip(b"=")
         return (body + b"." + self._mac(body)).decode()
 
     def _mac(self, body: bytes) -> bytes:
@@ -54,7 +55,7 @@ class SessionCodec:
         body, _, mac = value.encode("latin-1").partition(b".")
         if not hmac.compare_digest(mac, self._mac(body)):
             raise ValueError("bad signature")
-        payload = json.loads(base64.urlsafe_b64decode(body + b"=" * (-len(body) % 4)))
+        payload = msgspec.json.decode(base64.urlsafe_b64decode(body + b"=" * (-len(body) % 4)))
         if not isinstance(payload, dict):
             raise ValueError("not a session")
         return payload
@@ -71,7 +72,7 @@ class SessionCodec:
                 issued, seen = int(payload["i"]), int(payload["s"])  # type: ignore[call-overload]
                 user = User(email=str(payload["e"]), name=str(payload["n"]),
                             roles=frozenset(map(str, payload["r"])))  # type: ignore[call-overload]
-            except (KeyError, TypeError, ValueError, UnicodeError):
+            except (KeyError, TypeError, ValueError, UnicodeError, msgspec.DecodeError):
                 return None
             if len(self._verified) >= VERIFIED_CACHE_SIZE:
                 self._verified.clear()

@@ -16,6 +16,13 @@ REPORT_SECONDS = 1.0
 FLUSH_SECONDS = 0.2
 FLUSH_LINES = 256
 _HEX = frozenset("0123456789abcdef")
+_ACCESS_LINE = (b'{"ts":"%s.%03dZ","level":"info","component":"access","event":"request","method":"%s",'
+                b'"route":%s,"worker":%s,"status":%d,"routerTime":%.3f,"workerTime":%s,"totalTime":%.3f,'
+                b'"request_id":"%s"}\n')
+
+
+def _quoted(name: str | None) -> bytes:
+    return b"null" if name is None else b'"%s"' % name.encode()
 _encode = msgspec.json.Encoder().encode
 
 
@@ -31,21 +38,20 @@ class AccessLog:
         self._lines: list[bytes] = []
         self._timer: asyncio.TimerHandle | None = None
         self._second = -1
-        self._second_text = ""
+        self._second_text = b""
 
     def write(self, method: bytes, route: str | None, worker: str | None, status: int, router_ms: float,
               worker_ms: float | None, total_ms: float, request_id: str) -> None:
+        # Formatted directly, not through a JSON encoder: every field is a number, a hex id, an HTTP
+        # method token, or a name the manifest's validation restricts to [a-z0-9./*-] — nothing to escape.
         now = time.time()
         second = int(now)
         if second != self._second:
-            self._second, self._second_text = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        self._lines.append(_encode({
-            "ts": f"{self._second_text}.{int(now % 1 * 1000):03d}Z",
-            "level": "info", "component": "access", "event": "request",
-            "method": method.decode("latin-1"), "route": route, "worker": worker, "status": status,
-            "routerTime": round(router_ms, 3), "workerTime": None if worker_ms is None else round(worker_ms, 3),
-            "totalTime": round(total_ms, 3), "request_id": request_id,
-        }) + b"\n")
+            self._second = second
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)).encode()
+        self._lines.append(_ACCESS_LINE % (
+            self._second_text, int(now % 1 * 1000), method, _quoted(route), _quoted(worker), status, router_ms,
+            b"null" if worker_ms is None else b"%.3f" % worker_ms, total_ms, request_id.encode()))
         if len(self._lines) >= FLUSH_LINES:
             self.flush()
         elif self._timer is None:
@@ -59,8 +65,8 @@ class AccessLog:
         if lines:
             try:
                 os.write(self._fd, b"".join(lines))
-            except (BlockingIOError, BrokenPipeError):
-                pass  # never stall or crash the data path over a log line
+            except BrokenPipeError:
+                pass  # the reader went away: never crash the data path over a log line
 
 
 class WarningRate:
@@ -83,7 +89,7 @@ class WarningRate:
         return self._held.pop(key, 0)
 
 
-def trace_context(header: bytes | None, span_id: str) -> bytes:
+def trace_context(header: bytes | None, span_id: str, new_trace_id: str) -> bytes:
     """The W3C traceparent to send on: the client's trace continued with our span, or a new trace."""
     trace_id = ""
     flags = "01"
@@ -93,7 +99,7 @@ def trace_context(header: bytes | None, span_id: str) -> bytes:
         if version == "00" and len(trace) == 32 and set(trace) <= _HEX and trace != "0" * 32 and set(sampled) <= _HEX:
             trace_id, flags = trace, sampled
     if not trace_id:
-        trace_id = os.urandom(16).hex()
+        trace_id = new_trace_id
     return f"00-{trace_id}-{span_id}-{flags}".encode()
 
 

@@ -245,6 +245,12 @@ class Exchange:
     def on_upgraded_data(self, data: bytes) -> None:
         self.client.write(data)
 
+    def cork_client(self) -> None:
+        self.client.cork()
+
+    def uncork_client(self) -> None:
+        self.client.uncork()
+
     def pause_client(self) -> None:
         self.client.pause_reading("upstream")
 
@@ -319,8 +325,9 @@ class Exchange:
                 fresh = ctx.sessions.encode(session.user, issued_at=session.issued_at)
                 self.set_cookie = b"set-cookie: %s\r\n" % ctx.sessions.set_cookie(fresh).encode()
         self.target = ctx.targets.by_name[worker.name]
-        self.request_id = os.urandom(8).hex()  # also our span id in the trace
-        identity.append((b"traceparent", trace_context(traceparent, self.request_id)))
+        random = os.urandom(24).hex()  # one call: our span id (also the request id) and a trace id if we start one
+        self.request_id = random[:16]
+        identity.append((b"traceparent", trace_context(traceparent, self.request_id, random[16:])))
         self.head = self._build_head(query, host_header or b"", match.matched_prefix, identity)
         self.router_ns = time.perf_counter_ns() - self.t_start
         self.dispatch(None, accept=accept)
@@ -605,6 +612,8 @@ class ClientConnection(asyncio.Protocol):
         self.upgrading = False
         self._paused_for: set[str] = set()
         self.idle_since = 0.0  # between requests on a kept-alive connection since then (0: not idle)
+        self._corked = 0
+        self._out: list[bytes] = []
         self._deadline: asyncio.TimerHandle | None = None  # see _watch
         self.head_started_at = 0.0  # a request head is awaited since then (0: none is)
         self.head_bytes = 0  # bytes of the request head so far; -1 while reading a body
@@ -741,8 +750,21 @@ class ClientConnection(asyncio.Protocol):
 
     # -- used by exchanges ----------------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
-        if self.transport is not None and not self.closed:
+        if self._corked:
+            self._out.append(data)
+        elif self.transport is not None and not self.closed:
             self.transport.write(data)
+
+    def cork(self) -> None:
+        """Hold writes until `uncork`: a worker's head and body read together leave in one send."""
+        self._corked += 1
+
+    def uncork(self) -> None:
+        self._corked -= 1
+        if not self._corked and self._out:
+            data, self._out = b"".join(self._out), []
+            if self.transport is not None and not self.closed:
+                self.transport.write(data)
 
     def finish(self, exchange: Exchange) -> None:
         if exchange is not self.active:
@@ -764,10 +786,14 @@ class ClientConnection(asyncio.Protocol):
         self.idle_since = time.monotonic()
 
     def close(self) -> None:
+        if self._out and self.transport is not None and not self.closed:
+            self.transport.write(b"".join(self._out))  # what was held back still goes before the close
+        self._out = []
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
 
     def abort(self) -> None:
+        self._out = []
         if self.transport is not None:
             self.transport.abort()
 

@@ -29,6 +29,8 @@ class ResponseSink(Protocol):
     def on_response_complete(self) -> None: ...
     def on_upstream_lost(self, received_any: bool) -> None: ...
     def on_upgraded_data(self, data: bytes) -> None: ...
+    def cork_client(self) -> None: ...
+    def uncork_client(self) -> None: ...
     def pause_client(self) -> None: ...
     def resume_client(self) -> None: ...
 
@@ -98,6 +100,8 @@ class UpstreamConnection(asyncio.Protocol):
         if self.parser is None or self.sink is None:
             self.close()  # bytes from a worker that owes us nothing: the connection is unusable
             return
+        sink = self.sink
+        sink.cork_client()
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade as upgrade:
@@ -106,6 +110,8 @@ class UpstreamConnection(asyncio.Protocol):
                 self.sink.on_upgraded_data(rest)
         except httptools.HttpParserError:
             self.close()
+        finally:
+            sink.uncork_client()
 
     # -- httptools callbacks -----------------------------------------------------------------------
     def on_status(self, status: bytes) -> None:
