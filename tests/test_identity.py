@@ -47,3 +47,19 @@ def test_repeated_identity_headers_are_refused() -> None:
 
 def test_missing_headers_are_refused() -> None:
     assert verify(SECRET, [], b"GET", b"/", now=1000) is None
+
+
+def test_processes_starting_together_on_a_new_data_dir_share_one_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    script = "import sys; from pathlib import Path; from ganger.identity import load_secret; " \
+             "print(load_secret(Path(sys.argv[1])).decode())"
+    environment = {k: v for k, v in os.environ.items() if k != "GANGER_SECRET"}
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                             env=environment) for _ in range(6)]
+    keys = {run.communicate(timeout=30)[0].strip() for run in runs}
+    assert len(keys) == 1 and len(keys.pop()) >= 48
+    assert (tmp_path / "secrets" / "platform.key").stat().st_mode & 0o077 == 0
+    assert [p.name for p in (tmp_path / "secrets").iterdir()] == ["platform.key"]

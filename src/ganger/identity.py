@@ -57,18 +57,26 @@ def load_secret(data_dir: Path) -> bytes:
     try:
         return path.read_bytes().strip()
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        import secrets  # only on the first start of a data dir; the router need not load it otherwise
+        pass
+    import secrets  # only on the first start of a data dir; the router need not load it otherwise
 
-        key = secrets.token_urlsafe(48).encode()
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(descriptor, key)
-        finally:
-            os.close(descriptor)
-        return key
-    except FileExistsError:  # another process created it between our read and write
-        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Written whole under a private name, then linked into place: several processes starting at
+    # once (router processes sharing a port) all end up reading the one key that won, never a
+    # half-written file.
+    draft = path.with_name(f".platform.key.{os.getpid()}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(descriptor, secrets.token_urlsafe(48).encode())
+    finally:
+        os.close(descriptor)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_bytes().strip()
 
 
 def _mac(secret: bytes, timestamp: bytes, method: bytes, path: bytes, blob: bytes) -> bytes:

@@ -514,4 +514,3 @@ class Supervisor:
             with contextlib.suppress(FileNotFoundError):
                 stale.unlink()
         event(log, logging.INFO, "platform stopped")
-
