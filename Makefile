@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PYTHON) -m pip install --quiet -e '.[test,bench]'
 	$(PYTHON) -m bench
 	$(PYTHON) -m bench.coldstart
+	GANGER_KILL_STORM=600 $(MAKE) durability
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

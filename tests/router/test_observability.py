@@ -77,3 +77,11 @@ def test_a_new_trace_starts_when_the_caller_sends_none_or_garbage(echo_platform:
     received = dict(json.loads(response.body)["headers"])["traceparent"]
     assert re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-01", received)
     assert "garbage" not in received
+
+
+def test_metrics_answer_carries_the_routers_security_headers(echo_platform: RunningPlatform) -> None:
+    admin = echo_platform.sign_in("metrics@gangerdermatology.com", admin=True)
+    response = echo_platform.request("GET", "/metrics", session=admin)
+    assert response.header("cache-control") == "no-store"
+    assert response.header("cross-origin-resource-policy") == "same-origin"
+    assert "default-src 'none'" in (response.header("content-security-policy") or "")

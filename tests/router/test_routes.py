@@ -56,3 +56,12 @@ def test_router_health_lists_every_worker_ready(platform: RunningPlatform) -> No
 def test_unknown_host_is_refused_with_404(platform: RunningPlatform) -> None:
     response = platform.request("GET", "/", host="evil.example")
     assert response.status == 404
+
+
+def test_worker_pages_carry_the_isolation_headers_for_both_kinds(platform: RunningPlatform, staff_session: str) -> None:
+    for response in (platform.request("GET", "/inventory/", session=staff_session),
+                     platform.request("GET", "/", host="handouts.localhost")):
+        assert response.header("cross-origin-opener-policy") == "same-origin"
+        assert response.header("cross-origin-resource-policy") == "same-origin"
+        assert "script-src 'self'" in (response.header("content-security-policy") or "")
+        assert "frame-ancestors 'none'" in (response.header("content-security-policy") or "")

@@ -502,10 +502,7 @@ class Exchange:
             self._local(responses.error(503, "The runtime is not answering; metrics are unavailable.", as_json=True,
                                         keep_alive=self.keep_alive, retry_after=2))
             return
-        head = (b"HTTP/1.1 200 OK\r\ncontent-type: text/plain; version=0.0.4; charset=utf-8\r\n"
-                b"content-length: %d\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\n"
-                b"connection: %s\r\n\r\n" % (len(body), b"keep-alive" if self.keep_alive else b"close"))
-        self._local(head if self.method == b"HEAD" else head + body)
+        self._local(responses.metrics(body, keep_alive=self.keep_alive, head_only=self.method == b"HEAD"))
 
     def _refuse_body(self) -> None:
         """Too long to accept: answer before reading it and close, so the worker sees none of it."""

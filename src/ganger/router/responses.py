@@ -140,6 +140,15 @@ def health_document(manifest: Manifest, targets: Targets, environment: str, star
     }
 
 
+def metrics(text: bytes, *, keep_alive: bool, head_only: bool) -> bytes:
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain; version=0.0.4; charset=utf-8\r\ncontent-length: %d\r\n%s%s\r\n" % (
+        len(text),
+        _SECURITY_HEADERS,
+        b"connection: keep-alive\r\n" if keep_alive else b"connection: close\r\n",
+    )
+    return head if head_only else head + text
+
+
 def health(document: dict[str, object], *, keep_alive: bool, head_only: bool) -> bytes:
     body = _json.encode(document)
     # Always 200: the router itself is answering; "status" says whether every worker is ready.

@@ -13,6 +13,10 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# No other site's window may hold a reference to ours, nor load our responses into its pages.
+ISOLATION_HEADERS = [("Cross-Origin-Opener-Policy", "same-origin"), ("Cross-Origin-Resource-Policy", "same-origin")]
+
+
 def staff_headers(*, camera: bool) -> list[tuple[str, str]]:
     return [
         ("X-Frame-Options", "DENY"),
@@ -21,6 +25,7 @@ def staff_headers(*, camera: bool) -> list[tuple[str, str]]:
         ("Permissions-Policy", f"camera={'(self)' if camera else '()'}, microphone=(), geolocation=()"),
         ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
         ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        *ISOLATION_HEADERS,
     ]
 
 
@@ -29,6 +34,7 @@ def patient_headers() -> list[tuple[str, str]]:
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
         ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        *ISOLATION_HEADERS,
     ]
 
 
