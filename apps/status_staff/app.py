@@ -48,6 +48,7 @@ def _rows(state: PlatformState) -> list[dict[str, object]]:
                 "pids": [r.pid for r in replicas if r.pid],
                 "restarts": current.restarts if current else 0,
                 "scaling": current.reason if current else "",
+                "coldStarts": current.cold_starts if current else 0,
                 "limits": {"cpu": current.cpu_limit_hits, "memory": current.memory_limit_hits,
                            "recycles": current.recycles, "shed": current.shed} if current else None,
                 "uptimeSeconds": round(now - min(ready_since)) if ready_since else None,
@@ -59,6 +60,16 @@ def _rows(state: PlatformState) -> list[dict[str, object]]:
             }
         )
     return rows
+
+
+def _warmup(state: PlatformState) -> dict[str, object]:
+    """The warm-up schedule's windows and the learned forecast, as the runtime sees them now."""
+    return {
+        "now": state.now,
+        "windows": [{"worker": w.worker, "reason": w.reason, "start": w.start, "end": w.end}
+                    for w in sorted(state.warm_windows, key=lambda w: (w.start, w.worker))],
+        "forecast": sorted(state.forecast.items(), key=lambda item: -item[1]),
+    }
 
 
 async def _state_or_none() -> PlatformState | None:
@@ -88,7 +99,8 @@ async def home(request: Request) -> Response:
     state = await _state_or_none()
     incidents = await _incidents_or_none()
     return app.render(request, "status.html", title="Integration Status", rows=_rows(state) if state else [],
-                      reachable=state is not None, incidents=incident_rows(incidents or {}),
+                      reachable=state is not None, warmup=_warmup(state) if state else None,
+                      incidents=incident_rows(incidents or {}),
                       changes=state_changes(incidents or {}), integrations=await _integrations())
 
 

@@ -30,7 +30,7 @@ function workerRow(w) {
   const budgets = `${b.memoryMb} MB · ${b.cpuMs} ms CPU · ${b.concurrency} conc. · ${b.bundleKb} KB · start ${b.coldStartMs} ms`;
   const l = w.limits;
   const limits = l ? `CPU ${l.cpu} · memory ${l.memory} · recycled ${l.recycles} · shed ${l.shed}` : "–";
-  const replicas = w.scaling ? `${w.replicas} (${w.scaling})` : w.replicas;
+  const replicas = `${w.scaling ? `${w.replicas} (${w.scaling})` : w.replicas} · ${w.coldStarts} cold start${w.coldStarts === 1 ? "" : "s"}`;
   tr.append(name, cell(w.route, { code: true }), pill(w.state), cell(replicas), cell(w.pids.join(", ")),
             cell(memory, { className: w.memoryOverTarget ? "over" : "" }), cell(budgets, { className: "budgets" }),
             cell(limits, { className: "limits" }), cell(String(w.restarts)), cell(w.version, { code: true }), cell(dash(w.uptimeSeconds, " s")));

@@ -34,3 +34,20 @@ def test_worker_the_runtime_does_not_report_has_no_limits(status_app) -> None:  
     state = PlatformState(started_at=0.0, environment="test", workers={})
     row = next(r for r in status_app._rows(state) if r["worker"] == "ganger-l10-staff")
     assert row["state"] == "unknown" and row["limits"] is None
+
+
+def test_warm_up_lists_the_schedule_in_order_and_the_forecast_busiest_first(status_app) -> None:  # type: ignore[no-untyped-def]
+    from ganger.control.state import WarmWindow
+
+    state = PlatformState(
+        started_at=0.0, environment="test", workers={}, now="2026-12-01T07:21:00-05:00",
+        warm_windows=[WarmWindow("ganger-l10-staff", "warm-up: afternoon-peak", "2026-12-01T12:50-05:00",
+                                 "2026-12-01T14:00-05:00"),
+                      WarmWindow("ganger-inventory-staff", "warm-up: morning-staff-arrival",
+                                 "2026-12-01T07:20-05:00", "2026-12-01T08:30-05:00")],
+        forecast={"ganger-phones-staff": 4.5, "ganger-batch-staff": 12.0},
+    )
+    warmup = status_app._warmup(state)
+    assert [w["worker"] for w in warmup["windows"]] == ["ganger-inventory-staff", "ganger-l10-staff"]
+    assert warmup["forecast"] == [("ganger-batch-staff", 12.0), ("ganger-phones-staff", 4.5)]
+    assert warmup["now"] == "2026-12-01T07:21:00-05:00"

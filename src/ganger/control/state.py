@@ -62,6 +62,7 @@ class PlatformState(msgspec.Struct, frozen=True):
     ready: bool = False
     now: str = ""  # the runtime's clock (injectable in tests), clinic time zone
     warm_windows: list[WarmWindow] = []
+    forecast: dict[str, float] = {}  # learned requests expected per worker in the coming hour (non-zero only)
     router_version: str = ""  # content hash of the code the router processes run
 
 

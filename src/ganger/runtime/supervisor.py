@@ -190,6 +190,7 @@ class Supervisor:
             warm_windows=[WarmWindow(w.worker, w.reason, w.start.isoformat(timespec="minutes"),
                                      w.end.isoformat(timespec="minutes"))
                           for w in self.planner.windows(self.clock.now(zone))],
+            forecast=self.planner.forecast(self.clock.now(zone)),
             router_version=self.router.version,
         )
 

@@ -40,7 +40,7 @@ def _peak_overlaps(worker: Worker, start_minute: int, end_minute: int) -> bool:
     if worker.profile is None or "-" not in worker.profile.peak:
         return False
     first, last = (_minutes(part) for part in worker.profile.peak.split("-", 1))
-    return first < end_minute and start_minute < last
+    return first <= end_minute and start_minute < last  # a peak starting as the window ends still counts
 
 
 class DemandHistory:
@@ -121,6 +121,13 @@ class WarmupPlanner:
         chosen = set(self.manifest.warmup.always_warm)
         chosen.update(w.name for w in self.manifest.workers if _peak_overlaps(w, start, end))
         return sorted(chosen)
+
+    def forecast(self, now: datetime) -> dict[str, float]:
+        """Requests each worker is expected to get in the coming hour, from its learned demand."""
+        local = now.astimezone(self.zone)
+        next_hour = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        expected = {w.name: round(self.history.expected(w.name, next_hour), 1) for w in self.manifest.workers}
+        return {name: rate for name, rate in expected.items() if rate > 0}
 
     def wanted(self, now: datetime) -> dict[str, str]:
         """Workers that should be warm at `now`, with the reason."""
