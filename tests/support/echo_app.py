@@ -108,4 +108,17 @@ async def _websocket(scope, receive, send):  # type: ignore[no-untyped-def]
         await send({"type": "websocket.send", "text": "echo: " + (message.get("text") or "")})
 
 
-_HANDLERS = {"download": _download, "events": _events, "slow": _slow, "crash": _crash}
+async def _dies_mid_response(scope, receive, send, query):  # type: ignore[no-untyped-def]
+    """Promises a body, sends part of it, and dies: `?framing=chunked` leaves the length out."""
+    await _read_body(receive)
+    headers = [(b"content-type", b"application/octet-stream")]
+    if query.get("framing", ["length"])[0] == "length":
+        headers.append((b"content-length", b"100000"))
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"x" * 1000, "more_body": True})
+    await asyncio.sleep(0.1)
+    os._exit(3)
+
+
+_HANDLERS = {"download": _download, "events": _events, "slow": _slow, "crash": _crash,
+             "dies-mid-response": _dies_mid_response}
