@@ -224,7 +224,7 @@ class Exchange:
             self.keep_alive = False
             self.client.finish(self)
 
-    def on_upstream_lost(self, received_any: bool) -> None:
+    def on_upstream_lost(self) -> None:
         upstream, self.upstream = self.upstream, None
         self._release_target()
         if self.client.upgraded:

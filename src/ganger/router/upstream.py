@@ -27,7 +27,7 @@ class ResponseSink(Protocol):
     def on_response_head(self, status: int, reason: bytes, headers: list[tuple[bytes, bytes]], keep_alive: bool, upgrade: bool) -> None: ...
     def on_response_body(self, data: bytes) -> None: ...
     def on_response_complete(self) -> None: ...
-    def on_upstream_lost(self, received_any: bool) -> None: ...
+    def on_upstream_lost(self) -> None: ...
     def on_upgraded_data(self, data: bytes) -> None: ...
     def cork_client(self) -> None: ...
     def uncork_client(self) -> None: ...
@@ -43,11 +43,9 @@ class UpstreamConnection(asyncio.Protocol):
         self.sink: ResponseSink | None = None
         self.parser: httptools.HttpResponseParser | None = None
         self.idle_since = 0.0
-        self.reused = False
         self.upgraded = False
         self._headers: list[tuple[bytes, bytes]] = []
         self._reason = b""
-        self._received_any = False
         self._head_only = False
         self._complete = False
 
@@ -56,7 +54,6 @@ class UpstreamConnection(asyncio.Protocol):
         self.sink = sink
         self.parser = httptools.HttpResponseParser(self)
         self._headers = []
-        self._received_any = False
         self._head_only = head_only
         self._complete = False
 
@@ -81,7 +78,7 @@ class UpstreamConnection(asyncio.Protocol):
         self.pool.forget(self)
         sink, self.sink = self.sink, None
         if sink is not None and not self._complete:
-            sink.on_upstream_lost(self._received_any)
+            sink.on_upstream_lost()
 
     def pause_writing(self) -> None:
         if self.sink is not None:
@@ -96,7 +93,6 @@ class UpstreamConnection(asyncio.Protocol):
             if self.sink is not None:
                 self.sink.on_upgraded_data(data)
             return
-        self._received_any = True
         if self.parser is None or self.sink is None:
             self.close()  # bytes from a worker that owes us nothing: the connection is unusable
             return
@@ -162,7 +158,6 @@ class UpstreamPool:
         while idle:
             connection = idle.pop()
             if connection.usable:
-                connection.reused = True
                 return connection
         return None
 
