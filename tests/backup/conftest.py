@@ -1,1 +1,1 @@
-from tests.data.fixtures import postgres_database  # noqa: F401 (fixture)
+from tests.data.fixtures import postgres_database, postgres_url  # noqa: F401 (fixture)

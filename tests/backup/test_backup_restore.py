@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -130,26 +131,21 @@ def test_on_postgresql_without_pg_dump_backup_names_it_without_the_url(tmp_path:
     assert "s3cret" not in result.stderr + result.stdout
 
 
-def test_on_postgresql_pg_dump_backs_up_and_pg_restore_restores(postgres_database: str | None, tmp_path: Path) -> None:
-    import shutil
-
+@pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is not installed")
+def test_on_postgresql_pg_dump_backs_up_and_pg_restore_restores(postgres_url: str, tmp_path: Path) -> None:
     import sqlalchemy as sa
 
     from ganger.data import Store
     from tests.data.fixtures import drop_schemas
 
-    if postgres_database is None:
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432; set GANGER_REQUIRE_POSTGRES=1 to fail instead")
-    if shutil.which("pg_dump") is None:
-        pytest.skip("pg_dump is not installed")
     store = Store("inventory", migrations=ROOT / "apps" / "inventory_staff" / "migrations")
-    store.open(data_dir=tmp_path, environ={"DATABASE_URL": postgres_database})
+    store.open(data_dir=tmp_path, environ={"DATABASE_URL": postgres_url})
     supplies = sa.text("INSERT INTO supplies (name, sku, unit, location, created_at, updated_at) "
                        "VALUES (:name, :name, 'box', 'Room 1', now(), now())")
     try:
         with store.write() as connection:
             connection.execute(supplies, [{"name": f"S-{n}"} for n in range(50)])
-        env = dict(os.environ, GANGER_DATA_DIR=str(tmp_path), DATABASE_URL=postgres_database)
+        env = dict(os.environ, GANGER_DATA_DIR=str(tmp_path), DATABASE_URL=postgres_url)
         made = subprocess.run([sys.executable, "-m", "ganger.cli.main", "backup", "--to", str(tmp_path / "b")],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert made.returncode == 0, made.stderr
@@ -166,4 +162,4 @@ def test_on_postgresql_pg_dump_backs_up_and_pg_restore_restores(postgres_databas
         assert skus == {f"S-{n}" for n in range(50)}
     finally:
         store.close()
-        drop_schemas(postgres_database)
+        drop_schemas(postgres_url)

@@ -1,1 +1,1 @@
-from tests.data.fixtures import database, postgres_database  # noqa: F401 (fixtures)
+from tests.data.fixtures import database, postgres_database, postgres_url  # noqa: F401 (fixtures)

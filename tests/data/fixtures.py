@@ -57,6 +57,15 @@ def postgres_database() -> Iterator[str | None]:
         server.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_url(postgres_database: str | None) -> str:
+    """The session's PostgreSQL database, for tests that need one: the one place that skips them when
+    no server answers (with GANGER_REQUIRE_POSTGRES=1, `postgres_database` has already failed instead)."""
+    if postgres_database is None:
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432; set GANGER_REQUIRE_POSTGRES=1 to fail instead")
+    return postgres_database
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     """The environment a worker would see: GANGER_DATA_DIR in a temp dir, DATABASE_URL on PostgreSQL."""
@@ -66,9 +75,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
         monkeypatch.delenv("DATABASE_URL", raising=False)
         yield Database("sqlite", tmp_path, None)
         return
-    url = request.getfixturevalue("postgres_database")
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432; set GANGER_REQUIRE_POSTGRES=1 to fail instead")
+    url = request.getfixturevalue("postgres_url")
     monkeypatch.setenv("DATABASE_URL", url)
     try:
         yield Database("postgresql", tmp_path, url)

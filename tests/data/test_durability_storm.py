@@ -49,9 +49,7 @@ def storm_platform(request: pytest.FixtureRequest,
                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningPlatform, str]]:
     url = ""
     if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_database")
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432; set GANGER_REQUIRE_POSTGRES=1 to fail instead")
+        url = request.getfixturevalue("postgres_url")
     folder = tmp_path_factory.mktemp("storm")
     manifest = manifest_with(folder, ["ganger-staff-management", WORKER], {WORKER: REPLICAS})
     running = start_platform(folder / "data", manifest=manifest, env={"DATABASE_URL": url})

@@ -30,13 +30,11 @@ def test_unsafe_settings_are_named(settings: dict[str, str], unsafe: list[str]) 
 
 
 @pytest.fixture
-def unsafe_role_url(postgres_database: str | None) -> Iterator[str]:
+def unsafe_role_url(postgres_url: str) -> Iterator[str]:
     """A login role whose sessions default to synchronous_commit=off, on this session's database."""
-    if postgres_database is None:
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432; set GANGER_REQUIRE_POSTGRES=1 to fail instead")
     role = f"ganger_unsafe_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(postgres_database, isolation_level="AUTOCOMMIT")
-    url = sa.make_url(postgres_database)
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    url = sa.make_url(postgres_url)
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
         connection.exec_driver_sql(f'ALTER ROLE "{role}" SET synchronous_commit = off')
@@ -76,11 +74,9 @@ def test_a_throwaway_database_may_opt_out_loudly(unsafe_role_url: str, tmp_path:
         store.close()
 
 
-def test_the_test_server_is_safe(postgres_database: str | None, tmp_path: Path) -> None:
-    if postgres_database is None:
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432; set GANGER_REQUIRE_POSTGRES=1 to fail instead")
+def test_the_test_server_is_safe(postgres_url: str, tmp_path: Path) -> None:
     store = Store("inventory", migrations=MIGRATIONS)
-    store.open(data_dir=tmp_path, environ={"DATABASE_URL": postgres_database})
+    store.open(data_dir=tmp_path, environ={"DATABASE_URL": postgres_url})
     try:
         with store.read() as connection:
             assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
@@ -88,4 +84,4 @@ def test_the_test_server_is_safe(postgres_database: str | None, tmp_path: Path) 
         store.close()
         from .fixtures import drop_schemas
 
-        drop_schemas(postgres_database)
+        drop_schemas(postgres_url)

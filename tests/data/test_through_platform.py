@@ -47,9 +47,7 @@ def trimmed_manifest(folder: Path) -> Path:
 def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:
     url = ""
     if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_database")
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432; set GANGER_REQUIRE_POSTGRES=1 to fail instead")
+        url = request.getfixturevalue("postgres_url")
     folder = tmp_path_factory.mktemp("data-platform")
     running = start_platform(folder / "data", manifest=trimmed_manifest(folder), env={"DATABASE_URL": url})
     yield running

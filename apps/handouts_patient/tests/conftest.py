@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from ganger.data import Store
-from tests.data.fixtures import ROOT, Database, database, postgres_database  # noqa: F401 (fixtures)
+from tests.data.fixtures import ROOT, Database, database, postgres_database, postgres_url  # noqa: F401 (fixtures)
 
 OWNER_MIGRATIONS = ROOT / "apps" / "handouts_staff" / "migrations"
 

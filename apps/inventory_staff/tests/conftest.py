@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from tests.data.fixtures import Database, database, postgres_database, staff_client  # noqa: F401 (fixtures)
+from tests.data.fixtures import Database, database, postgres_database, postgres_url, staff_client  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
