@@ -22,7 +22,7 @@ from ganger.errors import ManifestError
 from ganger.manifest import load_manifest
 from ganger.router import strict
 from tests.router.corpus import HOST, Case, load_corpus, start_tight_platform
-from tests.support.platform import ROOT, Response, RunningPlatform, parse_response, replica_pids
+from tests.support.platform import ROOT, Response, RunningPlatform, parse_response, read_until_close, replica_pids
 
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY", "cache-control": "no-store"}
 
@@ -39,20 +39,6 @@ def send(port: int, raw: bytes, timeout: float = 5.0) -> socket.socket:
     except (BrokenPipeError, ConnectionResetError):
         pass  # the router may refuse and close before the client has finished sending
     return sock
-
-
-def read_until_close(sock: socket.socket) -> bytes:
-    """Everything the router sends until it closes; a socket.timeout means it left the connection open."""
-    chunks = []
-    while True:
-        try:
-            chunk = sock.recv(65536)
-        except ConnectionResetError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def read_one(sock: socket.socket) -> tuple[Response, bytes]:

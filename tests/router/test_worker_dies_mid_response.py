@@ -7,20 +7,7 @@ import socket
 import pytest
 
 from tests.router.test_failures import wait_until_ready
-from tests.support.platform import RunningPlatform
-
-
-def receive_all(sock: socket.socket) -> bytes:
-    data = b""
-    while True:
-        try:
-            chunk = sock.recv(65536)
-        except ConnectionResetError:
-            break
-        if not chunk:
-            break
-        data += chunk
-    return data
+from tests.support.platform import RunningPlatform, read_until_close
 
 
 @pytest.mark.parametrize("framing", ["length", "chunked"])
@@ -28,7 +15,7 @@ def test_cut_response_never_looks_complete(echo_platform: RunningPlatform, echo_
     with socket.create_connection(("127.0.0.1", echo_platform.port), timeout=10) as sock:
         sock.sendall(f"GET /echo/dies-mid-response?framing={framing} HTTP/1.1\r\nHost: localhost\r\n"
                      f"Cookie: ganger_session={echo_session}\r\n\r\n".encode())
-        data = receive_all(sock)
+        data = read_until_close(sock)
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200")
     if framing == "length":

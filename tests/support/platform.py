@@ -107,17 +107,25 @@ def dechunk(data: bytes) -> bytes:
     return bytes(out)
 
 
+def read_until_close(sock: socket.socket) -> bytes:
+    """Everything the peer sends until it closes (or resets); a socket.timeout means it left it open."""
+    chunks = []
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def raw_exchange(port: int, raw: bytes, timeout: float = 10.0) -> Response:
     """Send exact bytes, read until the server closes, parse one response."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(raw)
-        chunks = []
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    return parse_response(b"".join(chunks))
+        return parse_response(read_until_close(sock))
 
 
 def start_platform(data_dir: Path, *, manifest: Path | None = None, env: dict[str, str] | None = None,
